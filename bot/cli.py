@@ -1,0 +1,62 @@
+"""The `signoff` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bot.settings import SettingsError, load_settings
+from db.migrate import DatabaseNotReady
+from workflow.errors import InputProblem, Refused
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="signoff",
+        description="Runs the review and approval of an organisation's policies and procedures.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    db = commands.add_parser("db", help="create or migrate the database")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="create the tables, or migrate them to the latest")
+    db_commands.add_parser("status", help="say which migration the database is at")
+
+    imp = commands.add_parser("import", help="import the register from a CSV or XLSX file")
+    imp.add_argument("file", help="a .csv or .xlsx file, header on the first line")
+
+    exp = commands.add_parser("export", help="export the register to CSV or XLSX")
+    exp.add_argument("file", help="a .csv or .xlsx file, or - for CSV on standard output")
+
+    hist = commands.add_parser("history", help="print everything that happened to a document")
+    hist.add_argument("reference", help="the document's reference, e.g. LAC-014")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from bot import commands
+
+    handler = {
+        "db": commands.db,
+        "import": commands.import_file,
+        "export": commands.export_file,
+        "history": commands.history,
+    }[args.command]
+    try:
+        return handler(args, load_settings())
+    except (SettingsError, DatabaseNotReady) as error:
+        print(f"signoff: {error}", file=sys.stderr)
+        return 1
+    except InputProblem as problem:
+        for line in problem.problems:
+            print(line, file=sys.stderr)
+        return 1
+    except Refused as refusal:
+        print(f"signoff: {refusal.message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

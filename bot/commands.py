@@ -1,0 +1,100 @@
+"""What each `signoff` subcommand does: parse little, call a use case, print the answer."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.runtime import Runtime
+from bot.settings import Settings
+from db.engine import make_engine
+from db.migrate import heads, upgrade
+from db.models import AuditEvent, Document, Person
+from workflow.errors import InputProblem, Refused
+from workflow.register import EXPORT_COLUMNS, validate
+from workflow.register_files import read_register, write_register
+from workflow.register_sync import export_register, import_register
+
+
+def db(args: argparse.Namespace, settings: Settings) -> int:
+    engine = make_engine(settings.database_url)
+    if args.db_command == "upgrade":
+        upgrade(engine)
+    current, latest = heads(engine)
+    state = "up to date" if current == latest else "behind: run `signoff db upgrade`"
+    print(f"Database at migration {', '.join(sorted(current)) or 'none'} ({state}).")
+    return 0
+
+
+def import_file(args: argparse.Namespace, settings: Settings) -> int:
+    runtime = Runtime.start(settings)
+    records, problems = read_register(args.file)
+    rows, row_problems = validate(records)
+    problems += row_problems
+    if problems:
+        problems.sort(key=lambda problem: problem.line)
+        raise InputProblem(
+            [str(problem) for problem in problems]
+            + [f"{len(problems)} problem(s) in {args.file}; nothing was imported."]
+        )
+    result = import_register(runtime.ctx(runtime.command_line_actor()), rows)
+    print(result.summary())
+    return 0
+
+
+def export_file(args: argparse.Namespace, settings: Settings) -> int:
+    runtime = Runtime.start(settings)
+    rows = export_register(runtime.ctx(runtime.command_line_actor()))
+    write_register(args.file, rows, EXPORT_COLUMNS)
+    if args.file != "-":
+        print(f"Exported {len(rows)} documents to {args.file}.", file=sys.stderr)
+    return 0
+
+
+def history(args: argparse.Namespace, settings: Settings) -> int:
+    runtime = Runtime.start(settings)
+    with runtime.sessions() as session:
+        document = session.scalar(select(Document).where(Document.reference == args.reference))
+        if document is None:
+            document = session.scalar(
+                select(Document).where(Document.reference.ilike(args.reference))
+            )
+        if document is None:
+            raise Refused(f"There is no document {args.reference} in the register.")
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.document_id == document.id)
+            .order_by(AuditEvent.at, AuditEvent.id)
+        ).all()
+        names = {p.id: p.email for p in session.scalars(select(Person))}
+        print(f"{document.reference}  {document.title}")
+        for event in events:
+            print(format_event(event, names, settings.timezone))
+    return 0
+
+
+def format_event(event: AuditEvent, names: dict[int, str], zone: ZoneInfo) -> str:
+    when = event.at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    who = event.actor_label
+    if event.on_behalf_of_id:
+        who += f" for {names.get(event.on_behalf_of_id, '?')}"
+    what = ("REFUSED " if event.refused else "") + event.action
+    changes = ""
+    if event.before or event.after:
+        before, after = event.before or {}, event.after or {}
+        keys = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
+        changes = "  " + "; ".join(f"{k}: {_show(before.get(k))} -> {_show(after.get(k))}"
+                                   for k in keys)
+    detail = f"  \u201c{_clip(event.detail)}\u201d" if event.detail else ""
+    return f"{when}  {who}  {what}{changes}{detail}"
+
+
+def _show(value: object) -> str:
+    return "(none)" if value is None or value == "" else str(value)
+
+
+def _clip(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"

@@ -1,0 +1,24 @@
+"""The one exception a refused action raises, and the one for input that cannot be understood."""
+
+from __future__ import annotations
+
+
+class Refused(Exception):
+    """An action the rules do not allow. `str(exc)` is a sentence to show the person.
+
+    `code` says which kind: `wrong_state` (the review has moved on, or never got there),
+    `not_allowed` (this person may not), `not_found`, or `invalid` (the input is wrong).
+    """
+
+    def __init__(self, message: str, *, code: str = "not_allowed") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class InputProblem(Exception):
+    """Input that cannot be used, with every problem found (not just the first)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems

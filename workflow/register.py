@@ -1,0 +1,271 @@
+"""The register's columns and the validation of one row, as a policy officer's spreadsheet has it.
+
+Pure: values in (text from a CSV, or typed cells from a workbook), a `RegisterRow` or the list of
+everything wrong with it out. Every problem names the file's own line and the column.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from workflow.dates import DATE_EXAMPLES, add_months, parse_uk_date
+from workflow.people import normalise_email
+
+COLUMNS = (
+    "reference",
+    "title",
+    "type",
+    "service_area",
+    "owner_email",
+    "approver_email",
+    "review_cycle_months",
+    "last_approved",
+    "next_review_due",
+    "version",
+    "link",
+)
+# Written by `signoff export` and read back without complaint, but never imported: they are
+# what signoff knows, not what the register says.
+EXPORT_COLUMNS = (*COLUMNS, "status", "target_date", "publication")
+REQUIRED_COLUMNS = ("reference", "title", "approver_email")
+
+DOC_TYPES = (
+    "policy",
+    "procedure",
+    "practice_standard",
+    "practice_guidance",
+    "protocol",
+    "guideline",
+    "strategy",
+    "form",
+)
+_LONG_CYCLE_TYPES = {"policy", "protocol", "strategy"}
+
+# Headings officers use for the same columns.
+_ALIASES = {
+    "ref": "reference",
+    "document_reference": "reference",
+    "document_title": "title",
+    "document_type": "type",
+    "doc_type": "type",
+    "service": "service_area",
+    "ro_email": "owner_email",
+    "responsible_officer_email": "owner_email",
+    "rsm_email": "approver_email",
+    "responsible_strategic_manager_email": "approver_email",
+    "review_cycle": "review_cycle_months",
+    "cycle_months": "review_cycle_months",
+    "last_approved_date": "last_approved",
+    "date_of_approval": "last_approved",
+    "next_review": "next_review_due",
+    "review_date": "next_review_due",
+    "next_review_date": "next_review_due",
+}
+
+
+def default_cycle(doc_type: str) -> int:
+    return 36 if doc_type in _LONG_CYCLE_TYPES else 12
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.line}: {self.column}: {self.message}"
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    line: int
+    reference: str
+    title: str
+    doc_type: str
+    service_area: str | None
+    owner_email: str | None
+    approver_email: str
+    review_cycle_months: int
+    last_approved: date | None
+    next_review_due: date
+    version: str | None
+    link: str | None
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", str(text).strip().lower()).strip("_")
+
+
+def column_for_header(header: Any) -> str | None:
+    key = _key(header) if header is not None else ""
+    key = _ALIASES.get(key, key)
+    return key if key in EXPORT_COLUMNS else None
+
+
+def map_headers(headers: list[Any]) -> tuple[dict[int, str], list[Problem]]:
+    """Which column each position holds, and the problems with the header row (line 1)."""
+    positions: dict[int, str] = {}
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for index, header in enumerate(headers):
+        if header is None or str(header).strip() == "":
+            continue
+        column = column_for_header(header)
+        if column is None:
+            problems.append(Problem(1, str(header).strip(), "unknown column; the columns are "
+                                    + ", ".join(COLUMNS)))
+        elif column in seen:
+            problems.append(Problem(1, str(header).strip(), f"the {column} column appears twice"))
+        else:
+            seen.add(column)
+            positions[index] = column
+    for column in REQUIRED_COLUMNS:
+        if column not in seen:
+            problems.append(Problem(1, column, "required column is missing"))
+    if "next_review_due" not in seen and "last_approved" not in seen:
+        problems.append(Problem(1, "next_review_due",
+                                "the register needs next_review_due or last_approved"))
+    return positions, problems
+
+
+def normalise_type(value: str) -> str | None:
+    key = _key(value)
+    if key in DOC_TYPES:
+        return key
+    singular = re.sub(r"ies$", "y", key)
+    singular = re.sub(r"(?<=[a-z])s$", "", singular) if singular == key else singular
+    singular = singular.replace("practice_standards", "practice_standard")
+    return singular if singular in DOC_TYPES else None
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return parse_uk_date(_text(value))
+
+
+def parse_row(line: int, values: Mapping[str, Any]) -> RegisterRow | list[Problem]:
+    problems: list[Problem] = []
+
+    def problem(column: str, message: str) -> None:
+        problems.append(Problem(line, column, message))
+
+    reference = _text(values.get("reference"))
+    if not reference:
+        problem("reference", "required; give the document's reference (e.g. LAC-014)")
+    title = " ".join(_text(values.get("title")).split())
+    if not title:
+        problem("title", "required; give the document's title")
+
+    raw_type = _text(values.get("type"))
+    doc_type = normalise_type(raw_type) if raw_type else "procedure"
+    if doc_type is None:
+        problem("type", f"unknown type '{raw_type}'; use one of " + ", ".join(DOC_TYPES))
+
+    emails: dict[str, str | None] = {}
+    for column, required in (("owner_email", False), ("approver_email", True)):
+        raw = _text(values.get(column))
+        if not raw:
+            emails[column] = None
+            if required:
+                problem(column, "required; every document needs an approver "
+                        "(e.g. jane.smith@example.org)")
+            continue
+        try:
+            emails[column] = normalise_email(raw)
+        except ValueError as error:
+            problem(column, str(error))
+
+    raw_cycle = _text(values.get("review_cycle_months"))
+    cycle: int | None
+    if not raw_cycle:
+        cycle = default_cycle(doc_type) if doc_type else None
+    else:
+        try:
+            cycle = int(raw_cycle)
+        except ValueError:
+            cycle = None
+            problem("review_cycle_months", f"'{raw_cycle}' is not a whole number of months "
+                    "(e.g. 12)")
+        else:
+            if cycle <= 0:
+                problem("review_cycle_months", f"must be a positive number of months, not {cycle}")
+
+    parsed: dict[str, date | None] = {}
+    for column in ("last_approved", "next_review_due"):
+        raw = values.get(column)
+        if raw is None or _text(raw) == "":
+            parsed[column] = None
+            continue
+        try:
+            parsed[column] = _date(raw)
+        except ValueError as error:
+            problem(column, str(error))
+            parsed[column] = None
+    last_approved, next_due = parsed["last_approved"], parsed["next_review_due"]
+    column_failed = {p.column for p in problems}
+    if next_due is None and "next_review_due" not in column_failed:
+        if last_approved is not None and cycle is not None and cycle > 0:
+            next_due = add_months(last_approved, cycle)
+        elif last_approved is None and "last_approved" not in column_failed:
+            problem("next_review_due", "give next_review_due or last_approved "
+                    f"(dates like {DATE_EXAMPLES})")
+
+    if problems:
+        return problems
+    assert doc_type is not None and cycle is not None and next_due is not None
+    approver = emails["approver_email"]
+    assert approver is not None
+    return RegisterRow(
+        line=line,
+        reference=reference,
+        title=title,
+        doc_type=doc_type,
+        service_area=" ".join(_text(values.get("service_area")).split()) or None,
+        owner_email=emails["owner_email"],
+        approver_email=approver,
+        review_cycle_months=cycle,
+        last_approved=last_approved,
+        next_review_due=next_due,
+        version=_text(values.get("version")) or None,
+        link=_text(values.get("link")) or None,
+    )
+
+
+def validate(records: Iterable[tuple[int, Mapping[str, Any]]]) -> tuple[list[RegisterRow],
+                                                                      list[Problem]]:
+    """Every row parsed, every problem found, duplicates of a reference included."""
+    rows: list[RegisterRow] = []
+    problems: list[Problem] = []
+    first_line: dict[str, int] = {}
+    for line, values in records:
+        result = parse_row(line, values)
+        if isinstance(result, list):
+            problems.extend(result)
+            reference = _text(values.get("reference"))
+        else:
+            rows.append(result)
+            reference = result.reference
+        if reference:
+            key = reference.upper()
+            if key in first_line:
+                problems.append(Problem(line, "reference", f"{reference} appears twice in the "
+                                        f"file (first on line {first_line[key]})"))
+            else:
+                first_line[key] = line
+    return rows, problems

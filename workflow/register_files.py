@@ -1,0 +1,126 @@
+"""Reading and writing the register as CSV or XLSX, keeping each row's own line number."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from collections.abc import Iterator, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from workflow.errors import InputProblem
+from workflow.register import Problem, map_headers
+
+Record = tuple[int, dict[str, Any]]
+
+
+def read_register(path: str | Path) -> tuple[list[Record], list[Problem]]:
+    """The file's rows as (line, {column: value}), and the problems with its header.
+
+    Raises InputProblem when the file cannot be read at all."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise InputProblem([f"{path.name}: the register must be a .csv or .xlsx file"])
+    if not path.is_file():
+        raise InputProblem([f"{path}: no such file"])
+    raw = _xlsx_rows(path) if suffix == ".xlsx" else _csv_rows(path)
+    try:
+        first = next(raw, None)
+        if first is None:
+            raise InputProblem([f"{path.name}: the file is empty; line 1 must be the header"])
+        _, headers = first
+        positions, problems = map_headers(headers)
+        records = [
+            (line, {column: cells[i] if i < len(cells) else None
+                    for i, column in positions.items()})
+            for line, cells in raw
+            if any(cell is not None and str(cell).strip() for cell in cells)
+        ]
+    except (csv.Error, UnicodeDecodeError) as error:
+        raise InputProblem([f"{path.name}: cannot be read as CSV ({error})"]) from error
+    return records, problems
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    data = path.read_bytes()
+    # Excel on Windows saves "CSV" as cp1252 unless told otherwise; accept both.
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    line = 1
+    for cells in reader:
+        yield line, cells
+        line = reader.line_num + 1  # a quoted cell may span lines: report where the row starts
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError) as error:
+        raise InputProblem([f"{path.name}: cannot be read as an Excel workbook ({error})"]) from error
+    try:
+        sheet = workbook.worksheets[0]
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, list(cells)
+    finally:
+        workbook.close()
+
+
+def write_register(target: str | Path, rows: list[Mapping[str, Any]], columns: tuple[str, ...]
+                   ) -> None:
+    """CSV or XLSX by extension; `-` writes CSV to standard output. Dates as ISO."""
+    if str(target) == "-":
+        _write_csv(sys.stdout, rows, columns)
+        return
+    path = Path(target)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            _write_csv(handle, rows, columns)
+    elif suffix == ".xlsx":
+        _write_xlsx(path, rows, columns)
+    else:
+        raise InputProblem([f"{path.name}: export to a .csv or .xlsx file, or - for standard "
+                            "output"])
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _write_csv(handle: Any, rows: list[Mapping[str, Any]], columns: tuple[str, ...]) -> None:
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell_text(row.get(column)) for column in columns])
+
+
+def _write_xlsx(path: Path, rows: list[Mapping[str, Any]], columns: tuple[str, ...]) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Register")
+    sheet.append(list(columns))
+    for row in rows:
+        cells: list[Any] = []
+        for column in columns:
+            value = row.get(column)
+            if isinstance(value, date) or isinstance(value, int):
+                cells.append(value)
+            else:
+                # Text stays text: a version "3.10" must not come back as the number 3.1.
+                cells.append(_cell_text(value) or None)
+        sheet.append(cells)
+    workbook.save(path)

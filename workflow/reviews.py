@@ -1,0 +1,474 @@
+"""Use cases of a review: open, start, submit, decide, set a target date, publish, reassign.
+
+Each runs as one transaction (see `use_case`): it checks the rules, moves the review, and writes
+the audit event and the outbox rows of the messages the move calls for. Handlers and jobs call
+only these.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from db.models import Decision, Document, Person, Review, Submission
+from workflow import audit
+from workflow.context import Actor, Ctx, use_case
+from workflow.dates import add_months
+from workflow.errors import Refused
+from workflow.outbox import enqueue
+from workflow.states import OPEN_STATES, Action, Role, State, check, next_state
+from workflow.versions import next_version
+
+ROUTES = ("scheduled_review", "scheduled_update", "unscheduled_review", "new_document")
+RSM_ACTIONS = {Action.APPROVE, Action.APPROVE_WITH_CONDITIONS, Action.DEFER_TO_SLT}
+SLT_ACTIONS = {Action.SLT_APPROVE, Action.SLT_APPROVE_WITH_CONDITIONS}
+_URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
+
+
+def no_changes_statement(title: str) -> str:
+    return f"The {title} has been reviewed and no changes are required."
+
+
+def roles_of(actor: Actor, document: Document) -> frozenset[Role]:
+    roles: set[Role] = set()
+    if actor.is_system:
+        roles.add(Role.SYSTEM)
+    if actor.is_admin:
+        roles.add(Role.ADMIN)
+    if actor.is_slt:
+        roles.add(Role.SLT)
+    if actor.person_id is not None:
+        if actor.person_id == document.approver_id:
+            roles.add(Role.APPROVER)
+        if actor.person_id == acting_owner_id(document):
+            roles.add(Role.OWNER)
+    return frozenset(roles)
+
+
+def acting_owner_id(document: Document) -> int:
+    """The owner, or the approver where there is no owner (or the owner has left)."""
+    owner = document.owner
+    if owner is None or not owner.active:
+        return document.approver_id
+    return owner.id
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def find_document(ctx: Ctx, reference: str) -> Document:
+    document = ctx.session.scalar(
+        select(Document).where(Document.reference == reference.strip().upper())
+    )
+    if document is None:
+        document = ctx.session.scalar(select(Document).where(Document.reference == reference.strip()))
+    if document is None:
+        raise Refused(f"There is no document {reference} in the register.", code="not_found")
+    return document
+
+
+def open_review_of(ctx: Ctx, document: Document) -> Review | None:
+    return ctx.session.scalar(
+        select(Review).where(Review.document_id == document.id, Review.closed_at.is_(None))
+    )
+
+
+def _locked_review(ctx: Ctx, review_id: int) -> Review:
+    # FOR UPDATE on PostgreSQL; on SQLite the transaction already holds the write lock.
+    review = ctx.session.scalar(select(Review).where(Review.id == review_id).with_for_update())
+    if review is None:
+        raise Refused(f"There is no review {review_id}.", code="not_found")
+    return review
+
+
+def state_of(review: Review | None) -> State:
+    if review is None or review.closed_at is not None:
+        return State.CURRENT
+    return State(review.state)
+
+
+def _authorise(ctx: Ctx, document: Document, review: Review | None, action: Action) -> int | None:
+    """Check the rule; return whom an admin acted for, when the admin held no role of their own."""
+    roles = roles_of(ctx.actor, document)
+    who = {Role.APPROVER: document.approver.display}
+    owner = ctx.session.get(Person, acting_owner_id(document))
+    if owner is not None:
+        who[Role.OWNER] = owner.display
+    try:
+        rule = check(state_of(review), action, roles, reference=document.reference, who=who)
+    except Refused as refusal:
+        refusal.document_id = document.id  # type: ignore[attr-defined]
+        refusal.review_id = review.id if review else None  # type: ignore[attr-defined]
+        raise
+    if roles & rule.roles <= {Role.ADMIN}:
+        if Role.OWNER in rule.roles:
+            return acting_owner_id(document)
+        if Role.APPROVER in rule.roles:
+            return document.approver_id
+    return None
+
+
+def _invalid(message: str, document: Document, review: Review | None = None) -> Refused:
+    refusal = Refused(message, code="invalid")
+    refusal.document_id = document.id  # type: ignore[attr-defined]
+    refusal.review_id = review.id if review else None  # type: ignore[attr-defined]
+    return refusal
+
+
+def snapshot(review: Review | None, document: Document) -> dict[str, Any]:
+    return {
+        "state": state_of(review).value,
+        "target_date": review.target_date if review else None,
+        "version": document.version,
+        "last_approved": document.last_approved,
+        "next_review_due": document.next_review_due,
+    }
+
+
+def _move(ctx: Ctx, review: Review, state: State) -> None:
+    review.state = state.value
+    review.state_changed_at = ctx.now
+
+
+def _refresh(ctx: Ctx, review: Review, event_id: int) -> None:
+    """Ask delivery to bring every message about this review up to date."""
+    enqueue(
+        ctx.session,
+        f"refresh:{review.id}:{event_id}",
+        "refresh_review",
+        now=ctx.now,
+        audience="review_messages",
+        review_id=review.id,
+    )
+
+
+# --- opening and starting ------------------------------------------------------------------
+
+
+@use_case
+def open_review(
+    ctx: Ctx,
+    reference: str,
+    *,
+    route: str = "scheduled_review",
+    due_date: date | None = None,
+    reason: str | None = None,
+    requested_by_id: int | None = None,
+) -> Review:
+    if route not in ROUTES:
+        raise ValueError(f"unknown route {route!r}")
+    document = find_document(ctx, reference)
+    current = open_review_of(ctx, document)
+    on_behalf_of = _authorise(ctx, document, current, Action.OPEN)
+    review = Review(
+        document_id=document.id,
+        route=route,
+        state=State.REVIEW_DUE.value,
+        due_date=due_date or document.next_review_due,
+        reason=reason,
+        requested_by_id=requested_by_id,
+        opened_at=ctx.now,
+        state_changed_at=ctx.now,
+    )
+    ctx.session.add(review)
+    ctx.session.flush()
+    audit.record(
+        ctx,
+        "review.opened",
+        document=document,
+        review=review,
+        before={"state": State.CURRENT.value},
+        after={"state": review.state, "route": route, "due_date": review.due_date},
+        detail=reason,
+        on_behalf_of=on_behalf_of,
+    )
+    return review
+
+
+@use_case
+def start_review(ctx: Ctx, review_id: int) -> Review:
+    review = _locked_review(ctx, review_id)
+    document = review.document
+    before = snapshot(review, document)
+    on_behalf_of = _authorise(ctx, document, review, Action.START)
+    _move(ctx, review, next_state(state_of(review), Action.START))
+    event = audit.record(
+        ctx, "review.started", review=review, before=before,
+        after=snapshot(review, document), on_behalf_of=on_behalf_of,
+    )
+    _refresh(ctx, review, event.id)
+    return review
+
+
+# --- submitting ----------------------------------------------------------------------------
+
+
+@use_case
+def submit_draft(ctx: Ctx, review_id: int, *, link: str | None, summary: str) -> Submission:
+    review = _locked_review(ctx, review_id)
+    document = review.document
+    on_behalf_of = _authorise(ctx, document, review, Action.SUBMIT_DRAFT)
+    link = (link or "").strip() or None
+    summary = (summary or "").strip()
+    if link is not None and not _URL.match(link):
+        raise _invalid(
+            f"The link to the draft must start with http:// or https:// (got '{link}').",
+            document, review,
+        )
+    if not summary:
+        raise _invalid("Say what changed in the draft: the summary of changes is empty.",
+                       document, review)
+    return _submit(ctx, review, Action.SUBMIT_DRAFT, "draft", link, summary, on_behalf_of)
+
+
+@use_case
+def submit_no_changes(ctx: Ctx, review_id: int, *, statement: str | None = None) -> Submission:
+    review = _locked_review(ctx, review_id)
+    document = review.document
+    on_behalf_of = _authorise(ctx, document, review, Action.SUBMIT_NO_CHANGES)
+    statement = (statement or "").strip() or no_changes_statement(document.title)
+    return _submit(ctx, review, Action.SUBMIT_NO_CHANGES, "no_changes", None, statement,
+                   on_behalf_of)
+
+
+def _submit(
+    ctx: Ctx,
+    review: Review,
+    action: Action,
+    kind: str,
+    link: str | None,
+    summary: str,
+    on_behalf_of: int | None,
+) -> Submission:
+    document = review.document
+    before = snapshot(review, document)
+    target = next_state(state_of(review), action, back_to_slt=review.back_to_slt)
+    submission = Submission(
+        review_id=review.id,
+        seq=len(review.submissions) + 1,
+        kind=kind,
+        link=link,
+        summary=summary,
+        submitted_by_id=ctx.actor.person_id,
+        submitted_at=ctx.now,
+    )
+    ctx.session.add(submission)
+    _move(ctx, review, target)
+    ctx.session.flush()
+    event = audit.record(
+        ctx,
+        "review.submitted" if kind == "draft" else "review.submitted_no_changes",
+        review=review,
+        before=before,
+        after=snapshot(review, document),
+        detail=summary,
+        on_behalf_of=on_behalf_of,
+    )
+    if target is State.AWAITING_SLT:
+        enqueue(ctx.session, f"slt_request:{submission.id}", "slt_request", now=ctx.now,
+                audience="slt", review_id=review.id, payload={"submission_id": submission.id})
+    else:
+        enqueue(ctx.session, f"approval_request:{submission.id}", "approval_request",
+                now=ctx.now, person_id=document.approver_id, review_id=review.id,
+                payload={"submission_id": submission.id})
+    _refresh(ctx, review, event.id)
+    return submission
+
+
+# --- deciding ------------------------------------------------------------------------------
+
+
+@use_case
+def decide(
+    ctx: Ctx,
+    review_id: int,
+    action: Action,
+    *,
+    text: str | None = None,
+    back_to_slt: bool = False,
+) -> Decision:
+    """An approver's (RSM) or the SLT's decision on the latest submission."""
+    if action not in RSM_ACTIONS | SLT_ACTIONS:
+        raise ValueError(f"{action} is not a decision")
+    review = _locked_review(ctx, review_id)
+    document = review.document
+    before = snapshot(review, document)
+    on_behalf_of = _authorise(ctx, document, review, action)
+    text = (text or "").strip() or None
+    if action in (Action.APPROVE_WITH_CONDITIONS, Action.SLT_APPROVE_WITH_CONDITIONS) and not text:
+        raise _invalid("Write the conditions: what must change before it can be approved.",
+                       document, review)
+    if action is Action.DEFER_TO_SLT and not text:
+        raise _invalid("Give the reason for deferring to the SLT.", document, review)
+    submission = review.submissions[-1]
+    level = "slt" if action in SLT_ACTIONS else "rsm"
+    decision = Decision(
+        submission_id=submission.id,
+        level=level,
+        outcome=_OUTCOMES[action],
+        text=text,
+        back_to_slt=back_to_slt and action is Action.SLT_APPROVE_WITH_CONDITIONS,
+        decided_by_id=ctx.actor.person_id,
+        decided_at=ctx.now,
+    )
+    ctx.session.add(decision)
+    ctx.session.flush()
+
+    target = next_state(state_of(review), action)
+    if target is State.CURRENT:
+        _approve(ctx, review, submission)
+    else:
+        _move(ctx, review, target)
+        if target is State.CHANGES_REQUESTED:
+            review.back_to_slt = decision.back_to_slt
+    event = audit.record(
+        ctx, f"review.{decision.outcome}" if level == "rsm" else f"review.slt_{decision.outcome}",
+        review=review, before=before, after=snapshot(review, document), detail=text,
+        on_behalf_of=on_behalf_of,
+    )
+    key = f"{level}:{decision.id}"
+    if target is State.CHANGES_REQUESTED:
+        enqueue(ctx.session, f"conditions:{key}", "conditions", now=ctx.now,
+                person_id=acting_owner_id(document), review_id=review.id,
+                payload={"decision_id": decision.id})
+    elif target is State.AWAITING_SLT:
+        enqueue(ctx.session, f"slt_request:{submission.id}", "slt_request", now=ctx.now,
+                audience="slt", review_id=review.id,
+                payload={"submission_id": submission.id, "decision_id": decision.id})
+    else:
+        _tell_outcome(ctx, review, document, submission, decision)
+    _refresh(ctx, review, event.id)
+    return decision
+
+
+_OUTCOMES = {
+    Action.APPROVE: "approved",
+    Action.APPROVE_WITH_CONDITIONS: "approved_with_conditions",
+    Action.DEFER_TO_SLT: "deferred_to_slt",
+    Action.SLT_APPROVE: "approved",
+    Action.SLT_APPROVE_WITH_CONDITIONS: "approved_with_conditions",
+}
+
+
+def _approve(ctx: Ctx, review: Review, submission: Submission) -> None:
+    """The design's approval effects: dates move on; an amended draft moves the version on and
+    waits for publication; a no-changes review keeps the version."""
+    document = review.document
+    decided_on = ctx.today
+    document.last_approved = decided_on
+    document.next_review_due = add_months(decided_on, document.review_cycle_months)
+    if submission.kind == "draft":
+        document.version = next_version(document.version)
+        document.pending_publication_version = document.version
+        review.outcome = "approved"
+    else:
+        review.outcome = "approved_no_changes"
+    review.state = State.CURRENT.value
+    review.state_changed_at = ctx.now
+    review.closed_at = ctx.now
+
+
+def _tell_outcome(
+    ctx: Ctx, review: Review, document: Document, submission: Submission, decision: Decision
+) -> None:
+    for person_id in {acting_owner_id(document), document.approver_id}:
+        enqueue(ctx.session, f"outcome:{decision.id}:{person_id}", "outcome", now=ctx.now,
+                person_id=person_id, review_id=review.id, payload={"decision_id": decision.id})
+    if submission.kind == "draft":
+        enqueue(ctx.session, f"publish:{review.id}", "publication_request", now=ctx.now,
+                audience="admins", review_id=review.id,
+                payload={"decision_id": decision.id, "version": document.version})
+
+
+# --- the owner's date, publication, people -------------------------------------------------
+
+
+@use_case
+def set_target_date(ctx: Ctx, review_id: int, target: date) -> Review:
+    review = _locked_review(ctx, review_id)
+    document = review.document
+    before = snapshot(review, document)
+    on_behalf_of = _authorise(ctx, document, review, Action.SET_TARGET_DATE)
+    if target < ctx.today:
+        raise _invalid(f"{target:%d %B %Y} has passed: give a date from today on.", document, review)
+    review.target_date = target
+    event = audit.record(ctx, "review.target_date_set", review=review, before=before,
+                         after=snapshot(review, document), on_behalf_of=on_behalf_of)
+    if target > review.due_date:
+        # A promise later than the due date needs the approver's agreement.
+        enqueue(ctx.session, f"target_agreement:{review.id}:{event.id}", "target_agreement",
+                now=ctx.now, person_id=document.approver_id, review_id=review.id,
+                payload={"target_date": target.isoformat(), "event_id": event.id})
+    _refresh(ctx, review, event.id)
+    return review
+
+
+@use_case
+def mark_published(ctx: Ctx, reference: str, *, published_on: date | None = None) -> Document:
+    document = find_document(ctx, reference)
+    if not ctx.actor.is_admin:
+        refusal = Refused(f"Only an admin can mark {document.reference} as published.")
+        refusal.document_id = document.id  # type: ignore[attr-defined]
+        raise refusal
+    if document.pending_publication_version is None:
+        raise _invalid(f"{document.reference} has no approved version waiting to be published.",
+                       document)
+    before = {"pending_publication": document.pending_publication_version,
+              "published_version": document.published_version,
+              "published_on": document.published_on}
+    document.published_version = document.pending_publication_version
+    document.published_on = published_on or ctx.today
+    document.pending_publication_version = None
+    event = audit.record(
+        ctx, "document.published", document=document, before=before,
+        after={"pending_publication": None, "published_version": document.published_version,
+               "published_on": document.published_on},
+    )
+    review = ctx.session.scalar(
+        select(Review).where(Review.document_id == document.id)
+        .order_by(Review.closed_at.desc().nulls_last(), Review.id.desc())
+    )
+    if review is not None:
+        _refresh(ctx, review, event.id)
+    return document
+
+
+@use_case
+def reassign(ctx: Ctx, reference: str, *, role: str, email: str) -> Document:
+    """Give a document a new owner or approver; everything open moves with it."""
+    from workflow.people import person_for_email
+
+    document = find_document(ctx, reference)
+    if not ctx.actor.is_admin:
+        refusal = Refused(f"Only an admin can change who holds {document.reference}.")
+        refusal.document_id = document.id  # type: ignore[attr-defined]
+        raise refusal
+    if role not in ("owner", "approver"):
+        raise _invalid(f"The role must be owner or approver (got '{role}').", document)
+    person = person_for_email(ctx.session, email, now=ctx.now)
+    column = "owner_id" if role == "owner" else "approver_id"
+    previous = getattr(document, column)
+    if previous == person.id:
+        raise _invalid(f"{person.email} is already the {role} of {document.reference}.", document)
+    old = ctx.session.get(Person, previous) if previous else None
+    setattr(document, column, person.id)
+    ctx.session.flush()
+    ctx.session.refresh(document)
+    event = audit.record(
+        ctx, f"document.{role}_changed", document=document,
+        before={role: old.email if old else None}, after={role: person.email},
+    )
+    for person_id in {pid for pid in (previous, person.id) if pid}:
+        enqueue(ctx.session, f"reassigned:{event.id}:{person_id}", "reassigned", now=ctx.now,
+                person_id=person_id, payload={"event_id": event.id, "document_id": document.id})
+    review = open_review_of(ctx, document)
+    if review is not None:
+        _refresh(ctx, review, event.id)
+    return document
+
+
+def is_open(review: Review) -> bool:
+    return review.closed_at is None and State(review.state) in OPEN_STATES
