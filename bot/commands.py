@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -12,11 +13,13 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from db.engine import make_engine
 from db.migrate import heads, upgrade
-from db.models import AuditEvent, Document, Person
-from workflow.errors import InputProblem, Refused
+from db.models import AuditEvent, Person
+from workflow.context import SYSTEM, Ctx
+from workflow.errors import InputProblem
 from workflow.register import EXPORT_COLUMNS, validate
 from workflow.register_files import read_register, write_register
 from workflow.register_sync import export_register, import_register
+from workflow.reviews import find_document
 
 
 def db(args: argparse.Namespace, settings: Settings) -> int:
@@ -57,15 +60,12 @@ def export_file(args: argparse.Namespace, settings: Settings) -> int:
 def history(args: argparse.Namespace, settings: Settings) -> int:
     runtime = Runtime.start(settings)
     with runtime.sessions() as session:
-        document = session.scalar(select(Document).where(Document.reference == args.reference))
-        if document is None:
-            document = session.scalar(
-                select(Document).where(Document.reference.ilike(args.reference))
-            )
-        if document is None:
-            raise Refused(f"There is no document {args.reference} in the register.")
+        document = find_document(
+            Ctx(session, SYSTEM, datetime.now(UTC), settings.timezone), args.reference
+        )
         events = session.scalars(
-            select(AuditEvent).where(AuditEvent.document_id == document.id)
+            select(AuditEvent)
+            .where(AuditEvent.document_id == document.id)
             .order_by(AuditEvent.at, AuditEvent.id)
         ).all()
         names = {p.id: p.email for p in session.scalars(select(Person))}
@@ -85,8 +85,9 @@ def format_event(event: AuditEvent, names: dict[int, str], zone: ZoneInfo) -> st
     if event.before or event.after:
         before, after = event.before or {}, event.after or {}
         keys = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
-        changes = "  " + "; ".join(f"{k}: {_show(before.get(k))} -> {_show(after.get(k))}"
-                                   for k in keys)
+        changes = "  " + "; ".join(
+            f"{k}: {_show(before.get(k))} -> {_show(after.get(k))}" for k in keys
+        )
     detail = f"  \u201c{_clip(event.detail)}\u201d" if event.detail else ""
     return f"{when}  {who}  {what}{changes}{detail}"
 

@@ -67,8 +67,10 @@ class Settings(BaseSettings):
         for name in names:
             if not getattr(self, name):
                 alias = type(self).model_fields[name].validation_alias
-                raise SettingsError(f"{alias} is not set: this command needs it "
-                                     "(set it in the environment or in .env)")
+                raise SettingsError(
+                    f"{alias} is not set: this command needs it "
+                    "(set it in the environment or in .env)"
+                )
 
 
 def load_settings() -> Settings:
@@ -78,6 +80,9 @@ def load_settings() -> Settings:
     except ValidationError as error:
         first = error.errors()[0]
         field = first["loc"][0] if first["loc"] else "settings"
-        alias = Settings.model_fields[field].validation_alias if field in Settings.model_fields \
+        alias = (
+            Settings.model_fields[field].validation_alias
+            if field in Settings.model_fields
             else field
+        )
         raise SettingsError(f"{alias}: {first['msg'].removeprefix('Value error, ')}") from error

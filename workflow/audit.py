@@ -27,7 +27,7 @@ def record(
         actor_id=ctx.actor.person_id,
         actor_label=ctx.actor.label,
         on_behalf_of_id=on_behalf_of,
-        document_id=document.id if document is not None else (review.document_id if review else None),
+        document_id=document.id if document else (review.document_id if review else None),
         review_id=review.id if review is not None else None,
         action=action,
         refused=False,
@@ -68,5 +68,7 @@ def history(ctx: Ctx, document_id: int) -> list[AuditEvent]:
 def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
     if values is None:
         return None
-    return {key: (value.isoformat() if hasattr(value, "isoformat") else value)
-            for key, value in values.items()}
+    return {
+        key: (value.isoformat() if hasattr(value, "isoformat") else value)
+        for key, value in values.items()
+    }

@@ -48,12 +48,16 @@ def enqueue(
     }
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        statement = postgresql.insert(OutboxMessage).values(**values).on_conflict_do_nothing(
-            index_elements=["key"]
+        statement = (
+            postgresql.insert(OutboxMessage)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["key"])
         )
     elif dialect == "sqlite":
-        statement = sqlite.insert(OutboxMessage).values(**values).on_conflict_do_nothing(
-            index_elements=["key"]
+        statement = (
+            sqlite.insert(OutboxMessage)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["key"])
         )
     else:  # pragma: no cover - only the two databases above are supported
         if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)):

@@ -17,7 +17,7 @@ def normalise_email(text: str) -> str:
     """Lower-cased e-mail, or ValueError saying what is wrong with it."""
     email = (text or "").strip().lower()
     if email.startswith("mailto:"):
-        email = email[len("mailto:"):]
+        email = email[len("mailto:") :]
     if not _EMAIL.match(email):
         raise ValueError(f"'{text.strip()}' is not an e-mail address (e.g. jane.smith@example.org)")
     return email

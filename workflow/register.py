@@ -117,8 +117,11 @@ def map_headers(headers: list[Any]) -> tuple[dict[int, str], list[Problem]]:
             continue
         column = column_for_header(header)
         if column is None:
-            problems.append(Problem(1, str(header).strip(), "unknown column; the columns are "
-                                    + ", ".join(COLUMNS)))
+            problems.append(
+                Problem(
+                    1, str(header).strip(), "unknown column; the columns are " + ", ".join(COLUMNS)
+                )
+            )
         elif column in seen:
             problems.append(Problem(1, str(header).strip(), f"the {column} column appears twice"))
         else:
@@ -128,8 +131,9 @@ def map_headers(headers: list[Any]) -> tuple[dict[int, str], list[Problem]]:
         if column not in seen:
             problems.append(Problem(1, column, "required column is missing"))
     if "next_review_due" not in seen and "last_approved" not in seen:
-        problems.append(Problem(1, "next_review_due",
-                                "the register needs next_review_due or last_approved"))
+        problems.append(
+            Problem(1, "next_review_due", "the register needs next_review_due or last_approved")
+        )
     return positions, problems
 
 
@@ -183,8 +187,10 @@ def parse_row(line: int, values: Mapping[str, Any]) -> RegisterRow | list[Proble
         if not raw:
             emails[column] = None
             if required:
-                problem(column, "required; every document needs an approver "
-                        "(e.g. jane.smith@example.org)")
+                problem(
+                    column,
+                    "required; every document needs an approver (e.g. jane.smith@example.org)",
+                )
             continue
         try:
             emails[column] = normalise_email(raw)
@@ -200,8 +206,9 @@ def parse_row(line: int, values: Mapping[str, Any]) -> RegisterRow | list[Proble
             cycle = int(raw_cycle)
         except ValueError:
             cycle = None
-            problem("review_cycle_months", f"'{raw_cycle}' is not a whole number of months "
-                    "(e.g. 12)")
+            problem(
+                "review_cycle_months", f"'{raw_cycle}' is not a whole number of months (e.g. 12)"
+            )
         else:
             if cycle <= 0:
                 problem("review_cycle_months", f"must be a positive number of months, not {cycle}")
@@ -223,8 +230,10 @@ def parse_row(line: int, values: Mapping[str, Any]) -> RegisterRow | list[Proble
         if last_approved is not None and cycle is not None and cycle > 0:
             next_due = add_months(last_approved, cycle)
         elif last_approved is None and "last_approved" not in column_failed:
-            problem("next_review_due", "give next_review_due or last_approved "
-                    f"(dates like {DATE_EXAMPLES})")
+            problem(
+                "next_review_due",
+                f"give next_review_due or last_approved (dates like {DATE_EXAMPLES})",
+            )
 
     if problems:
         return problems
@@ -247,8 +256,9 @@ def parse_row(line: int, values: Mapping[str, Any]) -> RegisterRow | list[Proble
     )
 
 
-def validate(records: Iterable[tuple[int, Mapping[str, Any]]]) -> tuple[list[RegisterRow],
-                                                                      list[Problem]]:
+def validate(
+    records: Iterable[tuple[int, Mapping[str, Any]]],
+) -> tuple[list[RegisterRow], list[Problem]]:
     """Every row parsed, every problem found, duplicates of a reference included."""
     rows: list[RegisterRow] = []
     problems: list[Problem] = []
@@ -264,8 +274,13 @@ def validate(records: Iterable[tuple[int, Mapping[str, Any]]]) -> tuple[list[Reg
         if reference:
             key = reference.upper()
             if key in first_line:
-                problems.append(Problem(line, "reference", f"{reference} appears twice in the "
-                                        f"file (first on line {first_line[key]})"))
+                problems.append(
+                    Problem(
+                        line,
+                        "reference",
+                        f"{reference} appears twice in the file (first on line {first_line[key]})",
+                    )
+                )
             else:
                 first_line[key] = line
     return rows, problems

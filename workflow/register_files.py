@@ -34,8 +34,10 @@ def read_register(path: str | Path) -> tuple[list[Record], list[Problem]]:
         _, headers = first
         positions, problems = map_headers(headers)
         records = [
-            (line, {column: cells[i] if i < len(cells) else None
-                    for i, column in positions.items()})
+            (
+                line,
+                {column: cells[i] if i < len(cells) else None for i, column in positions.items()},
+            )
             for line, cells in raw
             if any(cell is not None and str(cell).strip() for cell in cells)
         ]
@@ -59,13 +61,16 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    from zipfile import BadZipFile
+
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as error:
-        raise InputProblem([f"{path.name}: cannot be read as an Excel workbook ({error})"]) from error
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as error:
+        problem = f"{path.name}: cannot be read as an Excel workbook ({error})"
+        raise InputProblem([problem]) from error
     try:
         sheet = workbook.worksheets[0]
         for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
@@ -74,8 +79,9 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
         workbook.close()
 
 
-def write_register(target: str | Path, rows: list[Mapping[str, Any]], columns: tuple[str, ...]
-                   ) -> None:
+def write_register(
+    target: str | Path, rows: list[Mapping[str, Any]], columns: tuple[str, ...]
+) -> None:
     """CSV or XLSX by extension; `-` writes CSV to standard output. Dates as ISO."""
     if str(target) == "-":
         _write_csv(sys.stdout, rows, columns)
@@ -88,8 +94,9 @@ def write_register(target: str | Path, rows: list[Mapping[str, Any]], columns: t
     elif suffix == ".xlsx":
         _write_xlsx(path, rows, columns)
     else:
-        raise InputProblem([f"{path.name}: export to a .csv or .xlsx file, or - for standard "
-                            "output"])
+        raise InputProblem(
+            [f"{path.name}: export to a .csv or .xlsx file, or - for standard output"]
+        )
 
 
 def _cell_text(value: Any) -> str:
@@ -117,7 +124,7 @@ def _write_xlsx(path: Path, rows: list[Mapping[str, Any]], columns: tuple[str, .
         cells: list[Any] = []
         for column in columns:
             value = row.get(column)
-            if isinstance(value, date) or isinstance(value, int):
+            if isinstance(value, (date, int)):
                 cells.append(value)
             else:
                 # Text stays text: a version "3.10" must not come back as the number 3.1.

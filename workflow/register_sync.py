@@ -42,9 +42,12 @@ class ImportResult:
 
     def summary(self) -> str:
         if not self.changed:
-            return (f"No changes: all {self.unchanged} documents already match the register.")
-        parts = [f"{len(self.created)} added", f"{len(self.updated)} updated",
-                 f"{self.unchanged} unchanged"]
+            return f"No changes: all {self.unchanged} documents already match the register."
+        parts = [
+            f"{len(self.created)} added",
+            f"{len(self.updated)} updated",
+            f"{self.unchanged} unchanged",
+        ]
         if self.people_created:
             parts.append(f"{self.people_created} new people")
         return "Imported the register: " + ", ".join(parts) + "."
@@ -96,18 +99,27 @@ def import_register(ctx: Ctx, rows: list[RegisterRow]) -> ImportResult:
         document = documents.get(row.reference.upper())
         if document is None:
             document = Document(
-                reference=row.reference, title=row.title, doc_type=row.doc_type,
-                service_area=row.service_area, owner_id=owner.id if owner else None,
-                approver_id=approver.id, review_cycle_months=row.review_cycle_months,
-                last_approved=row.last_approved, next_review_due=row.next_review_due,
-                version=row.version, link=row.link, created_at=ctx.now, updated_at=ctx.now,
+                reference=row.reference,
+                title=row.title,
+                doc_type=row.doc_type,
+                service_area=row.service_area,
+                owner_id=owner.id if owner else None,
+                approver_id=approver.id,
+                review_cycle_months=row.review_cycle_months,
+                last_approved=row.last_approved,
+                next_review_due=row.next_review_due,
+                version=row.version,
+                link=row.link,
+                created_at=ctx.now,
+                updated_at=ctx.now,
             )
             session.add(document)
             session.flush()
             documents[row.reference.upper()] = document
             result.created.append(row.reference)
-            audit.record(ctx, "document.created", document=document, after=wanted,
-                         detail=f"line {row.line}")
+            audit.record(
+                ctx, "document.created", document=document, after=wanted, detail=f"line {row.line}"
+            )
             continue
         current = _values(document, emails)
         changed = {name for name in _FIELDS if current[name] != wanted[name]}
@@ -123,7 +135,9 @@ def import_register(ctx: Ctx, rows: list[RegisterRow]) -> ImportResult:
             _follow_due_date(ctx, document, row.next_review_due)
         result.updated.append(row.reference)
         audit.record(
-            ctx, "document.updated", document=document,
+            ctx,
+            "document.updated",
+            document=document,
             before={name: current[name] for name in sorted(changed)},
             after={name: wanted[name] for name in sorted(changed)},
             detail=f"line {row.line}",
@@ -153,12 +167,14 @@ def export_register(ctx: Ctx) -> list[dict[str, Any]]:
     for document in session.scalars(select(Document).order_by(Document.reference)):
         review = open_reviews.get(document.id)
         values = _values(document, emails)
-        rows.append({
-            "reference": document.reference,
-            "type": values.pop("doc_type"),
-            **values,
-            "status": review.state if review is not None else State.CURRENT.value,
-            "target_date": review.target_date if review is not None else None,
-            "publication": "pending" if document.pending_publication_version else None,
-        })
+        rows.append(
+            {
+                "reference": document.reference,
+                "type": values.pop("doc_type"),
+                **values,
+                "status": review.state if review is not None else State.CURRENT.value,
+                "target_date": review.target_date if review is not None else None,
+                "publication": "pending" if document.pending_publication_version else None,
+            }
+        )
     return rows

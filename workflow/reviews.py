@@ -11,7 +11,7 @@ import re
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from db.models import Decision, Document, Person, Review, Submission
 from workflow import audit
@@ -61,10 +61,8 @@ def acting_owner_id(document: Document) -> int:
 
 def find_document(ctx: Ctx, reference: str) -> Document:
     document = ctx.session.scalar(
-        select(Document).where(Document.reference == reference.strip().upper())
+        select(Document).where(func.upper(Document.reference) == reference.strip().upper())
     )
-    if document is None:
-        document = ctx.session.scalar(select(Document).where(Document.reference == reference.strip()))
     if document is None:
         raise Refused(f"There is no document {reference} in the register.", code="not_found")
     return document
@@ -196,8 +194,12 @@ def start_review(ctx: Ctx, review_id: int) -> Review:
     on_behalf_of = _authorise(ctx, document, review, Action.START)
     _move(ctx, review, next_state(state_of(review), Action.START))
     event = audit.record(
-        ctx, "review.started", review=review, before=before,
-        after=snapshot(review, document), on_behalf_of=on_behalf_of,
+        ctx,
+        "review.started",
+        review=review,
+        before=before,
+        after=snapshot(review, document),
+        on_behalf_of=on_behalf_of,
     )
     _refresh(ctx, review, event.id)
     return review
@@ -216,11 +218,13 @@ def submit_draft(ctx: Ctx, review_id: int, *, link: str | None, summary: str) ->
     if link is not None and not _URL.match(link):
         raise _invalid(
             f"The link to the draft must start with http:// or https:// (got '{link}').",
-            document, review,
+            document,
+            review,
         )
     if not summary:
-        raise _invalid("Say what changed in the draft: the summary of changes is empty.",
-                       document, review)
+        raise _invalid(
+            "Say what changed in the draft: the summary of changes is empty.", document, review
+        )
     return _submit(ctx, review, Action.SUBMIT_DRAFT, "draft", link, summary, on_behalf_of)
 
 
@@ -230,8 +234,9 @@ def submit_no_changes(ctx: Ctx, review_id: int, *, statement: str | None = None)
     document = review.document
     on_behalf_of = _authorise(ctx, document, review, Action.SUBMIT_NO_CHANGES)
     statement = (statement or "").strip() or no_changes_statement(document.title)
-    return _submit(ctx, review, Action.SUBMIT_NO_CHANGES, "no_changes", None, statement,
-                   on_behalf_of)
+    return _submit(
+        ctx, review, Action.SUBMIT_NO_CHANGES, "no_changes", None, statement, on_behalf_of
+    )
 
 
 def _submit(
@@ -268,12 +273,25 @@ def _submit(
         on_behalf_of=on_behalf_of,
     )
     if target is State.AWAITING_SLT:
-        enqueue(ctx.session, f"slt_request:{submission.id}", "slt_request", now=ctx.now,
-                audience="slt", review_id=review.id, payload={"submission_id": submission.id})
+        enqueue(
+            ctx.session,
+            f"slt_request:{submission.id}",
+            "slt_request",
+            now=ctx.now,
+            audience="slt",
+            review_id=review.id,
+            payload={"submission_id": submission.id},
+        )
     else:
-        enqueue(ctx.session, f"approval_request:{submission.id}", "approval_request",
-                now=ctx.now, person_id=document.approver_id, review_id=review.id,
-                payload={"submission_id": submission.id})
+        enqueue(
+            ctx.session,
+            f"approval_request:{submission.id}",
+            "approval_request",
+            now=ctx.now,
+            person_id=document.approver_id,
+            review_id=review.id,
+            payload={"submission_id": submission.id},
+        )
     _refresh(ctx, review, event.id)
     return submission
 
@@ -299,8 +317,9 @@ def decide(
     on_behalf_of = _authorise(ctx, document, review, action)
     text = (text or "").strip() or None
     if action in (Action.APPROVE_WITH_CONDITIONS, Action.SLT_APPROVE_WITH_CONDITIONS) and not text:
-        raise _invalid("Write the conditions: what must change before it can be approved.",
-                       document, review)
+        raise _invalid(
+            "Write the conditions: what must change before it can be approved.", document, review
+        )
     if action is Action.DEFER_TO_SLT and not text:
         raise _invalid("Give the reason for deferring to the SLT.", document, review)
     submission = review.submissions[-1]
@@ -325,19 +344,35 @@ def decide(
         if target is State.CHANGES_REQUESTED:
             review.back_to_slt = decision.back_to_slt
     event = audit.record(
-        ctx, f"review.{decision.outcome}" if level == "rsm" else f"review.slt_{decision.outcome}",
-        review=review, before=before, after=snapshot(review, document), detail=text,
+        ctx,
+        f"review.{decision.outcome}" if level == "rsm" else f"review.slt_{decision.outcome}",
+        review=review,
+        before=before,
+        after=snapshot(review, document),
+        detail=text,
         on_behalf_of=on_behalf_of,
     )
     key = f"{level}:{decision.id}"
     if target is State.CHANGES_REQUESTED:
-        enqueue(ctx.session, f"conditions:{key}", "conditions", now=ctx.now,
-                person_id=acting_owner_id(document), review_id=review.id,
-                payload={"decision_id": decision.id})
+        enqueue(
+            ctx.session,
+            f"conditions:{key}",
+            "conditions",
+            now=ctx.now,
+            person_id=acting_owner_id(document),
+            review_id=review.id,
+            payload={"decision_id": decision.id},
+        )
     elif target is State.AWAITING_SLT:
-        enqueue(ctx.session, f"slt_request:{submission.id}", "slt_request", now=ctx.now,
-                audience="slt", review_id=review.id,
-                payload={"submission_id": submission.id, "decision_id": decision.id})
+        enqueue(
+            ctx.session,
+            f"slt_request:{submission.id}",
+            "slt_request",
+            now=ctx.now,
+            audience="slt",
+            review_id=review.id,
+            payload={"submission_id": submission.id, "decision_id": decision.id},
+        )
     else:
         _tell_outcome(ctx, review, document, submission, decision)
     _refresh(ctx, review, event.id)
@@ -375,12 +410,25 @@ def _tell_outcome(
     ctx: Ctx, review: Review, document: Document, submission: Submission, decision: Decision
 ) -> None:
     for person_id in {acting_owner_id(document), document.approver_id}:
-        enqueue(ctx.session, f"outcome:{decision.id}:{person_id}", "outcome", now=ctx.now,
-                person_id=person_id, review_id=review.id, payload={"decision_id": decision.id})
+        enqueue(
+            ctx.session,
+            f"outcome:{decision.id}:{person_id}",
+            "outcome",
+            now=ctx.now,
+            person_id=person_id,
+            review_id=review.id,
+            payload={"decision_id": decision.id},
+        )
     if submission.kind == "draft":
-        enqueue(ctx.session, f"publish:{review.id}", "publication_request", now=ctx.now,
-                audience="admins", review_id=review.id,
-                payload={"decision_id": decision.id, "version": document.version})
+        enqueue(
+            ctx.session,
+            f"publish:{review.id}",
+            "publication_request",
+            now=ctx.now,
+            audience="admins",
+            review_id=review.id,
+            payload={"decision_id": decision.id, "version": document.version},
+        )
 
 
 # --- the owner's date, publication, people -------------------------------------------------
@@ -393,15 +441,29 @@ def set_target_date(ctx: Ctx, review_id: int, target: date) -> Review:
     before = snapshot(review, document)
     on_behalf_of = _authorise(ctx, document, review, Action.SET_TARGET_DATE)
     if target < ctx.today:
-        raise _invalid(f"{target:%d %B %Y} has passed: give a date from today on.", document, review)
+        raise _invalid(
+            f"{target:%d %B %Y} has passed: give a date from today on.", document, review
+        )
     review.target_date = target
-    event = audit.record(ctx, "review.target_date_set", review=review, before=before,
-                         after=snapshot(review, document), on_behalf_of=on_behalf_of)
+    event = audit.record(
+        ctx,
+        "review.target_date_set",
+        review=review,
+        before=before,
+        after=snapshot(review, document),
+        on_behalf_of=on_behalf_of,
+    )
     if target > review.due_date:
         # A promise later than the due date needs the approver's agreement.
-        enqueue(ctx.session, f"target_agreement:{review.id}:{event.id}", "target_agreement",
-                now=ctx.now, person_id=document.approver_id, review_id=review.id,
-                payload={"target_date": target.isoformat(), "event_id": event.id})
+        enqueue(
+            ctx.session,
+            f"target_agreement:{review.id}:{event.id}",
+            "target_agreement",
+            now=ctx.now,
+            person_id=document.approver_id,
+            review_id=review.id,
+            payload={"target_date": target.isoformat(), "event_id": event.id},
+        )
     _refresh(ctx, review, event.id)
     return review
 
@@ -414,21 +476,31 @@ def mark_published(ctx: Ctx, reference: str, *, published_on: date | None = None
         refusal.document_id = document.id  # type: ignore[attr-defined]
         raise refusal
     if document.pending_publication_version is None:
-        raise _invalid(f"{document.reference} has no approved version waiting to be published.",
-                       document)
-    before = {"pending_publication": document.pending_publication_version,
-              "published_version": document.published_version,
-              "published_on": document.published_on}
+        raise _invalid(
+            f"{document.reference} has no approved version waiting to be published.", document
+        )
+    before = {
+        "pending_publication": document.pending_publication_version,
+        "published_version": document.published_version,
+        "published_on": document.published_on,
+    }
     document.published_version = document.pending_publication_version
     document.published_on = published_on or ctx.today
     document.pending_publication_version = None
     event = audit.record(
-        ctx, "document.published", document=document, before=before,
-        after={"pending_publication": None, "published_version": document.published_version,
-               "published_on": document.published_on},
+        ctx,
+        "document.published",
+        document=document,
+        before=before,
+        after={
+            "pending_publication": None,
+            "published_version": document.published_version,
+            "published_on": document.published_on,
+        },
     )
     review = ctx.session.scalar(
-        select(Review).where(Review.document_id == document.id)
+        select(Review)
+        .where(Review.document_id == document.id)
         .order_by(Review.closed_at.desc().nulls_last(), Review.id.desc())
     )
     if review is not None:
@@ -458,12 +530,21 @@ def reassign(ctx: Ctx, reference: str, *, role: str, email: str) -> Document:
     ctx.session.flush()
     ctx.session.refresh(document)
     event = audit.record(
-        ctx, f"document.{role}_changed", document=document,
-        before={role: old.email if old else None}, after={role: person.email},
+        ctx,
+        f"document.{role}_changed",
+        document=document,
+        before={role: old.email if old else None},
+        after={role: person.email},
     )
     for person_id in {pid for pid in (previous, person.id) if pid}:
-        enqueue(ctx.session, f"reassigned:{event.id}:{person_id}", "reassigned", now=ctx.now,
-                person_id=person_id, payload={"event_id": event.id, "document_id": document.id})
+        enqueue(
+            ctx.session,
+            f"reassigned:{event.id}:{person_id}",
+            "reassigned",
+            now=ctx.now,
+            person_id=person_id,
+            payload={"event_id": event.id, "document_id": document.id},
+        )
     review = open_review_of(ctx, document)
     if review is not None:
         _refresh(ctx, review, event.id)

@@ -18,4 +18,4 @@ def next_version(version: str | None) -> str:
         # A whole number ("3") gains a minor part rather than jumping a major version.
         return f"{version}.1"
     number = int(match.group(1)) + 1
-    return f"{version[: match.start(1)]}{number}{version[match.end(1):]}"
+    return f"{version[: match.start(1)]}{number}{version[match.end(1) :]}"
