@@ -10,10 +10,13 @@ class Refused(Exception):
     `not_allowed` (this person may not), `not_found`, or `invalid` (the input is wrong).
     """
 
-    def __init__(self, message: str, *, code: str = "not_allowed") -> None:
+    def __init__(
+        self, message: str, *, code: str = "not_allowed", field: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        self.field = field  # for `invalid`: which input was wrong
 
 
 class InputProblem(Exception):

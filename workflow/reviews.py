@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from db.models import Decision, Document, Person, Review, Submission
+from db.models import AuditEvent, Decision, Document, Person, Review, Submission
 from workflow import audit
 from workflow.context import Actor, Ctx, use_case
 from workflow.dates import add_months
@@ -109,8 +109,24 @@ def _authorise(ctx: Ctx, document: Document, review: Review | None, action: Acti
     return None
 
 
-def _invalid(message: str, document: Document, review: Review | None = None) -> Refused:
-    refusal = Refused(message, code="invalid")
+def _not_stale(review: Review, seen_submission_id: int | None) -> None:
+    if seen_submission_id is None or not review.submissions:
+        return
+    if review.submissions[-1].id != seen_submission_id:
+        refusal = Refused(
+            f"That request for {review.document.reference} is out of date: a later draft has "
+            "been submitted since.",
+            code="wrong_state",
+        )
+        refusal.document_id = review.document_id  # type: ignore[attr-defined]
+        refusal.review_id = review.id  # type: ignore[attr-defined]
+        raise refusal
+
+
+def _invalid(
+    message: str, document: Document, review: Review | None = None, *, field: str | None = None
+) -> Refused:
+    refusal = Refused(message, code="invalid", field=field)
     refusal.document_id = document.id  # type: ignore[attr-defined]
     refusal.review_id = review.id if review else None  # type: ignore[attr-defined]
     return refusal
@@ -307,14 +323,19 @@ def decide(
     *,
     text: str | None = None,
     back_to_slt: bool = False,
+    seen_submission_id: int | None = None,
 ) -> Decision:
-    """An approver's (RSM) or the SLT's decision on the latest submission."""
+    """An approver's (RSM) or the SLT's decision on the latest submission.
+
+    `seen_submission_id` is the submission the person was shown: a decision on a request that a
+    later draft replaced is refused rather than applied to a draft they have not seen."""
     if action not in RSM_ACTIONS | SLT_ACTIONS:
         raise ValueError(f"{action} is not a decision")
     review = _locked_review(ctx, review_id)
     document = review.document
     before = snapshot(review, document)
     on_behalf_of = _authorise(ctx, document, review, action)
+    _not_stale(review, seen_submission_id)
     text = (text or "").strip() or None
     if action in (Action.APPROVE_WITH_CONDITIONS, Action.SLT_APPROVE_WITH_CONDITIONS) and not text:
         raise _invalid(
@@ -549,6 +570,101 @@ def reassign(ctx: Ctx, reference: str, *, role: str, email: str) -> Document:
     if review is not None:
         _refresh(ctx, review, event.id)
     return document
+
+
+@use_case
+def check_may(
+    ctx: Ctx, review_id: int, action: Action, *, seen_submission_id: int | None = None
+) -> Review:
+    """Refuse now, before a form is opened, what would be refused when it is submitted."""
+    review = _locked_review(ctx, review_id)
+    _authorise(ctx, review.document, review, action)
+    if action in RSM_ACTIONS | SLT_ACTIONS:
+        _not_stale(review, seen_submission_id)
+    return review
+
+
+@use_case
+def add_note(ctx: Ctx, review_id: int, text: str) -> Review:
+    """Keep what someone wrote about a review on its history."""
+    review = _locked_review(ctx, review_id)
+    document = review.document
+    if ctx.actor.person_id is None or not roles_of(ctx.actor, document):
+        refusal = Refused(
+            f"Only the people responsible for {document.reference} can add notes to its review."
+        )
+        refusal.document_id = document.id  # type: ignore[attr-defined]
+        refusal.review_id = review.id  # type: ignore[attr-defined]
+        raise refusal
+    audit.record(ctx, "review.note", review=review, detail=text.strip())
+    return review
+
+
+@use_case
+def answer_target(
+    ctx: Ctx, review_id: int, *, asked_event_id: int, agree: bool, reason: str | None = None
+) -> Review:
+    """The approver agrees to, or declines, an owner's target date later than the due date."""
+    review = _locked_review(ctx, review_id)
+    document = review.document
+    roles = roles_of(ctx.actor, document)
+    if not roles & {Role.APPROVER, Role.ADMIN}:
+        refusal = Refused(
+            f"Only the approver of {document.reference} "
+            f"({document.approver.display}) or an admin can answer this."
+        )
+        refusal.document_id = document.id  # type: ignore[attr-defined]
+        refusal.review_id = review.id  # type: ignore[attr-defined]
+        raise refusal
+    asked = ctx.session.get(AuditEvent, asked_event_id)
+    answered = ctx.session.scalar(
+        select(AuditEvent.id).where(
+            AuditEvent.review_id == review.id,
+            AuditEvent.action.in_(("review.target_agreed", "review.target_declined")),
+            AuditEvent.detail == str(asked_event_id),
+        )
+    )
+    asked_for = (asked.after or {}).get("target_date") if asked else None
+    if (
+        review.closed_at is not None
+        or answered is not None
+        or asked_for is None
+        or review.target_date is None
+        or review.target_date.isoformat() != asked_for
+    ):
+        refusal = Refused(
+            f"That target date for {document.reference} has already been answered or replaced.",
+            code="wrong_state",
+        )
+        refusal.document_id = document.id  # type: ignore[attr-defined]
+        refusal.review_id = review.id  # type: ignore[attr-defined]
+        raise refusal
+    reason = (reason or "").strip()
+    if not agree and not reason:
+        raise _invalid("Tell the owner why: the reason is empty.", document, review, field="text")
+    before = snapshot(review, document)
+    if not agree:
+        review.target_date = None
+    event = audit.record(
+        ctx,
+        "review.target_agreed" if agree else "review.target_declined",
+        review=review,
+        before=before,
+        after=snapshot(review, document),
+        detail=str(asked_event_id),
+    )
+    if not agree:
+        enqueue(
+            ctx.session,
+            f"target_declined:{event.id}",
+            "target_declined",
+            now=ctx.now,
+            person_id=acting_owner_id(document),
+            review_id=review.id,
+            payload={"target_date": asked_for, "reason": reason},
+        )
+    _refresh(ctx, review, event.id)
+    return review
 
 
 def is_open(review: Review) -> bool:

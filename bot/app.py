@@ -1,0 +1,127 @@
+"""Building the Slack client and the Bolt app, and what every listener is handed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.delivery import Delivery
+from bot.identity import person_for_slack_user
+from bot.runtime import Runtime
+from db.models import InboundDelivery
+from workflow.context import Actor, Ctx
+
+log = logging.getLogger(__name__)
+
+
+def build_client(runtime: Runtime) -> WebClient:
+    settings = runtime.settings
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=15,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),  # waits for Retry-After
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+@dataclass
+class Services:
+    """What a listener needs beyond the payload: the database, Slack, delivery and the clock."""
+
+    runtime: Runtime
+    client: WebClient
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    def __post_init__(self) -> None:
+        self.delivery = Delivery(self.runtime, self.client)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def actor(self, user_id: str) -> Actor | None:
+        person = person_for_slack_user(self.runtime.sessions, self.client, user_id, now=self.now())
+        return self.runtime.actor_for(person) if person is not None else None
+
+    def ctx(self, actor: Actor) -> Ctx:
+        return self.runtime.ctx(actor, now=self.now())
+
+    def deliver(self) -> None:
+        try:
+            self.delivery.run(self.now())
+        except Exception:  # the outbox keeps what was not sent; the retry job picks it up
+            log.exception("delivery after a listener failed")
+
+    def first_time(self, key: str) -> bool:
+        """Record a delivery from Slack; False when it was seen before (a retry, a replay)."""
+        values = {"key": key[:255], "received_at": self.now()}
+        with self.runtime.sessions.begin() as session:
+            dialect = session.get_bind().dialect.name
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            result = session.execute(
+                insert(InboundDelivery)
+                .values(**values)
+                .on_conflict_do_nothing(index_elements=["key"])
+            )
+            return result.rowcount == 1
+
+    def tell(
+        self,
+        user_id: str,
+        text: str,
+        *,
+        channel: str | None = None,
+        thread_ts: str | None = None,
+        blocks: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """Answer one person only: an ephemeral message where they are, or else a DM."""
+        try:
+            if channel:
+                self.client.chat_postEphemeral(
+                    channel=channel, user=user_id, text=text, blocks=blocks, thread_ts=thread_ts
+                )
+                return
+        except SlackApiError:
+            log.info("ephemeral to %s in %s failed; sending a DM", user_id, channel)
+        self.client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+
+
+def build_app(services: Services, *, socket_mode: bool = False) -> App:
+    settings = services.runtime.settings
+    if not socket_mode:
+        settings.require("slack_signing_secret")
+    app = App(
+        client=services.client,
+        signing_secret=settings.slack_signing_secret or "unused-in-socket-mode",
+        request_verification_enabled=not socket_mode,
+        token_verification_enabled=False,
+        ignoring_self_events_enabled=True,
+        process_before_response=False,
+    )
+
+    @app.middleware
+    def _services(context: BoltContext, next: Callable[[], None]) -> None:
+        context["signoff"] = services
+        next()
+
+    from handlers import actions, commands, events, home, views
+
+    for module in (actions, views, commands, events, home):
+        module.register(app)
+    return app

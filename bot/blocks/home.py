@@ -1,0 +1,172 @@
+"""The App Home tab: for each person what they must review, what awaits their decision and
+what was decided recently; for admins also the register's counts and what is overdue."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.models.views import View
+
+from bot.blocks.kit import (
+    VIEW_BLOCK_LIMIT,
+    actions,
+    button,
+    context,
+    day,
+    divider,
+    doc_link,
+    escape,
+    header,
+    mention,
+    render,
+    section,
+)
+from bot.blocks.reviews import (
+    APPROVE,
+    CONDITIONS,
+    DEFER,
+    NO_CHANGES,
+    SLT_APPROVE,
+    SLT_CONDITIONS,
+    START,
+    SUBMIT_DRAFT,
+    Render,
+    button_value,
+    status_line,
+)
+from workflow.states import State
+from workflow.summaries import DocumentView, ReviewSummary
+
+PER_SECTION = 10
+
+
+@dataclass(frozen=True)
+class HomeData:
+    to_review: Sequence[ReviewSummary] = ()
+    to_decide: Sequence[ReviewSummary] = ()
+    for_slt: Sequence[ReviewSummary] = ()
+    recent: Sequence[ReviewSummary] = ()
+    is_admin: bool = False
+    counts: dict[str, int] = field(default_factory=dict)
+    overdue: Sequence[DocumentView] = ()
+
+
+def _owner_buttons(summary: ReviewSummary) -> list[Any]:
+    value = button_value(summary)
+    buttons = []
+    if summary.state is State.REVIEW_DUE:
+        buttons.append(button("Start review", START, value, style="primary"))
+    if summary.state in (State.REVIEW_DUE, State.IN_REVIEW):
+        buttons.append(button("No changes needed", NO_CHANGES, value))
+    if summary.state in (State.REVIEW_DUE, State.IN_REVIEW, State.CHANGES_REQUESTED):
+        buttons.append(button("Submit draft", SUBMIT_DRAFT, value))
+    return buttons
+
+
+def _item(summary: ReviewSummary, render_: Render, buttons: list[Any]) -> list[Any]:
+    blocks = [
+        section(
+            f"{doc_link(summary.reference, summary.title, summary.link)}\n"
+            f"{status_line(summary, render_)}"
+        )
+    ]
+    if buttons:
+        blocks.append(actions(f"home:{summary.review_id}", *buttons))
+    return blocks
+
+
+def _list(
+    title: str, items: Sequence[ReviewSummary], render_: Render, buttons_for: Any, empty: str
+) -> list[Any]:
+    blocks: list[Any] = [header(title)]
+    if not items:
+        blocks.append(context(empty))
+    for summary in items[:PER_SECTION]:
+        blocks.extend(_item(summary, render_, buttons_for(summary)))
+    if len(items) > PER_SECTION:
+        blocks.append(
+            context(f"\u2026and {len(items) - PER_SECTION} more: `/signoff mine` lists them all.")
+        )
+    return blocks
+
+
+def home_view(data: HomeData, render_: Render) -> dict[str, Any]:
+    def approver_buttons(s: ReviewSummary) -> list[Any]:
+        value = button_value(s)
+        return [
+            button("Approve", APPROVE, value, style="primary"),
+            button("Approve with conditions", CONDITIONS, value),
+            button("Defer to SLT", DEFER, value),
+        ]
+
+    def slt_buttons(s: ReviewSummary) -> list[Any]:
+        value = button_value(s)
+        return [
+            button("Approve", SLT_APPROVE, value, style="primary"),
+            button("Approve with conditions", SLT_CONDITIONS, value),
+        ]
+
+    blocks: list[Any] = []
+    blocks += _list(
+        "To review", data.to_review, render_, _owner_buttons, "Nothing for you to review. :tada:"
+    )
+    blocks.append(divider())
+    blocks += _list(
+        "Awaiting your decision",
+        data.to_decide,
+        render_,
+        approver_buttons,
+        "Nothing awaits your approval.",
+    )
+    if data.for_slt:
+        blocks.append(divider())
+        blocks += _list(
+            "Awaiting the SLT",
+            data.for_slt,
+            render_,
+            slt_buttons,
+            "Nothing is deferred to the SLT.",
+        )
+    blocks.append(divider())
+    blocks.append(header("Recently decided"))
+    if not data.recent:
+        blocks.append(context("No decisions yet."))
+    for summary in data.recent[:5]:
+        blocks.append(
+            section(
+                f"{doc_link(summary.reference, summary.title, summary.link)}\n"
+                f"{status_line(summary, render_)}"
+            )
+        )
+    if data.is_admin:
+        blocks.append(divider())
+        blocks.append(header("The register"))
+        counts = Counter(data.counts)
+        order = [s.value for s in State]
+        blocks.append(
+            section(
+                " \u00b7 ".join(f"{State(k).label}: *{counts[k]}*" for k in order if counts.get(k))
+                or "The register is empty."
+            )
+        )
+        overdue_lines = [
+            f"\u2022 {doc_link(v.reference, v.title, v.link)} \u2014 due "
+            f"{day(v.next_review_due)}, {(render_.today - v.next_review_due).days}"
+            f" days overdue \u00b7 {mention(v.owner)}"
+            for v in data.overdue[:20]
+        ]
+        more = f"\n_\u2026and {len(data.overdue) - 20} more._" if len(data.overdue) > 20 else ""
+        blocks.append(
+            section(
+                f"*Overdue: {len(data.overdue)}*\n" + "\n".join(overdue_lines) + more
+                if data.overdue
+                else "*Overdue:* none"
+            )
+        )
+    blocks.append(context(escape("Reply to me in Messages with a date, status or help.")))
+    return View(
+        type="home", blocks=render(blocks, limit=VIEW_BLOCK_LIMIT, more="See /signoff mine.")
+    ).to_dict()

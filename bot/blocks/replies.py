@@ -1,0 +1,152 @@
+"""Answers to one person: help, lists of documents, refusals, and what a chat reply was taken as."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from bot.blocks.kit import Msg, context, day, doc_link, escape, header, mention, message, section
+from bot.blocks.reviews import Render, status_line
+from workflow.chat import DATE_EXAMPLES
+from workflow.states import State
+from workflow.summaries import DocumentView, ReviewSummary
+
+LIST_LIMIT = 40
+
+HELP_TEXT = (
+    "*signoff* runs the review of your policies and procedures.\n"
+    "\u2022 *Write to me* a date for a review: " + DATE_EXAMPLES + ". Name the document "
+    "(e.g. LAC-014), or reply in the thread of my message about it.\n"
+    "\u2022 *status* or *what's due*: your open reviews.\n"
+    "\u2022 Anything else you write about a review is kept on its history.\n"
+    "\u2022 */signoff* `mine` \u00b7 `due` \u00b7 `overdue` \u00b7 `find TEXT` \u00b7 "
+    "`show REFERENCE` \u00b7 `help`"
+)
+
+
+def help_message() -> Msg:
+    return message(
+        "How to use signoff: write a date, status, or a note; or /signoff help.",
+        [section(HELP_TEXT)],
+    )
+
+
+def refusal(text: str, summary: ReviewSummary | None, render: Render) -> Msg:
+    """Why nothing happened, and where the review stands now."""
+    blocks = [section(f":no_entry_sign: {escape(text)}")]
+    if summary is not None:
+        blocks.append(context(f"{escape(summary.reference)} now: {status_line(summary, render)}"))
+    now = f" Now: {summary.reference} {summary.state.label}." if summary else ""
+    return message(f"{text}{now}", blocks)
+
+
+def document_lines(views: Sequence[DocumentView], today: date) -> list[str]:
+    lines = []
+    for view in views[:LIST_LIMIT]:
+        late = (today - view.next_review_due).days
+        due = (
+            f"*{late} days overdue*"
+            if late > 0 and view.state is not State.CURRENT
+            else f"due {day(view.next_review_due)}"
+        )
+        target = f", target {day(view.target_date)}" if view.target_date else ""
+        lines.append(
+            f"\u2022 {doc_link(view.reference, view.title, view.link)} \u2014 "
+            f"{view.state.label}, {due}{target} \u00b7 owner {mention(view.owner)}"
+        )
+    if len(views) > LIST_LIMIT:
+        lines.append(
+            f"_\u2026and {len(views) - LIST_LIMIT} more: `signoff export` lists them all._"
+        )
+    return lines
+
+
+def document_list(title: str, views: Sequence[DocumentView], today: date, *, empty: str) -> Msg:
+    if not views:
+        return message(f"{title}: {empty}", [section(f"*{escape(title)}*\n{escape(empty)}")])
+    lines = document_lines(views, today)
+    blocks = [header(title)]
+    # A section holds 3,000 characters: keep each to whole lines.
+    chunk: list[str] = []
+    for line in lines:
+        if sum(len(x) + 1 for x in chunk) + len(line) > 2900:
+            blocks.append(section("\n".join(chunk)))
+            chunk = []
+        chunk.append(line)
+    if chunk:
+        blocks.append(section("\n".join(chunk)))
+    return message(f"{title}: {len(views)} documents", blocks)
+
+
+def document_card(view: DocumentView, summary: ReviewSummary | None, render: Render) -> Msg:
+    facts = (
+        f"{view.doc_type.replace('_', ' ').capitalize()}"
+        f"{' · v' + escape(view.version) if view.version else ''}"
+        f"{' · ' + escape(view.service_area) if view.service_area else ''}\n"
+        f"Owner {mention(view.owner)} \u00b7 approver {mention(view.approver)}\n"
+        f"Last approved {day(view.last_approved) if view.last_approved else 'never'} "
+        f"\u00b7 next review {day(view.next_review_due)}"
+    )
+    blocks = [section(doc_link(view.reference, view.title, view.link) + "\n" + facts)]
+    if summary is not None:
+        blocks.append(context(status_line(summary, render)))
+    elif view.pending_publication_version:
+        blocks.append(
+            context(
+                f"Version {escape(view.pending_publication_version)} approved, pending publication"
+            )
+        )
+    return message(f"{view.reference} {view.title}: {view.state.label}", blocks)
+
+
+def target_set(reference: str, when: date, due: date, phrase: str | None) -> Msg:
+    late = (when - due).days
+    after = (
+        f" That is {late} days after its due date ({day(due)}), so I have asked the "
+        "approver to agree."
+        if late > 0
+        else ""
+    )
+    said = f" (from \u201c{escape(phrase)}\u201d)" if phrase else ""
+    text = f"Noted: you will finish {reference} by {day(when)}{said}.{after}"
+    return message(text, [section(f":spiral_calendar_pad: {text}")])
+
+
+def cannot_place(text: str, choices: Sequence[str]) -> Msg:
+    which = (
+        f" You have open reviews of {', '.join(choices[:10])}: name one, e.g. "
+        f"\u201c{choices[0]} by the end of next month\u201d."
+        if choices
+        else " You have no open reviews at the moment."
+    )
+    body = (
+        f"I could not tell which review \u201c{escape(text)}\u201d is about.{which} Or "
+        "reply in the thread of my message about it."
+    )
+    return message(body, [section(body)])
+
+
+def bad_date(phrase: str, reference: str | None) -> Msg:
+    about = f" for {reference}" if reference else ""
+    body = (
+        f"I understood that you meant a date{about}, but I could not read "
+        f"\u201c{escape(phrase)}\u201d as a date. Try {DATE_EXAMPLES}."
+    )
+    return message(body, [section(body)])
+
+
+def note_kept(reference: str) -> Msg:
+    body = f"Thanks: I have kept that on the history of the {reference} review."
+    return message(body, [section(body)])
+
+
+def status(summaries: Sequence[ReviewSummary], render: Render) -> Msg:
+    if not summaries:
+        body = "You have no open reviews. :tada:"
+        return message(body, [section(body)])
+    lines = [
+        f"\u2022 {doc_link(s.reference, s.title, s.link)} \u2014 {status_line(s, render)}"
+        for s in summaries[:LIST_LIMIT]
+    ]
+    blocks = [header(f"Your open reviews ({len(summaries)})"), section("\n".join(lines))]
+    return message(f"You have {len(summaries)} open reviews.", blocks)

@@ -1,0 +1,263 @@
+"""Delivery: from the outbox to Slack, once and only once.
+
+State is committed before anything is posted. A row is claimed in a short transaction, posted
+with no transaction open, and marked sent with the message's ts recorded. If the process dies
+between the post and the mark, the next attempt first reads the channel back for a message
+carrying the row's key in its metadata, and records that instead of posting again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import or_, select, update
+
+from bot.blocks import notices
+from bot.blocks.kit import Msg
+from bot.blocks.reviews import BUILDERS, Render
+from bot.identity import slack_id_for
+from bot.runtime import Runtime
+from db.models import OutboxMessage, PostedMessage
+from workflow.outbox import enqueue
+from workflow.people import person_for_email
+from workflow.summaries import review_summary
+
+log = logging.getLogger(__name__)
+
+CLAIM_FOR = timedelta(minutes=2)
+METADATA_EVENT = "signoff_message"
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1, 2, 4 ... minutes, at most an hour, between attempts."""
+    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+
+
+@dataclass
+class Delivery:
+    runtime: Runtime
+    client: WebClient
+
+    def run(self, now: datetime | None = None, *, limit: int = 500) -> int:
+        """Deliver everything due; the number of rows settled."""
+        settled = 0
+        while True:
+            at = now or datetime.now(UTC)
+            claimed = self._claim(at, limit=min(limit - settled, 50))
+            if not claimed:
+                return settled
+            for row_id in claimed:
+                self._deliver(row_id, now or datetime.now(UTC))
+                settled += 1
+            if settled >= limit:
+                return settled
+
+    # --- claiming -----------------------------------------------------------------------
+
+    def _claim(self, now: datetime, *, limit: int) -> list[int]:
+        if limit <= 0:
+            return []
+        with self.runtime.sessions.begin() as session:
+            query = (
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.sent_at.is_(None),
+                    OutboxMessage.next_attempt_at <= now,
+                    or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+                )
+                .order_by(OutboxMessage.id)
+                .limit(limit)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            ids = list(session.scalars(query))
+            if ids:
+                session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(ids))
+                    .values(claimed_until=now + CLAIM_FOR, attempts=OutboxMessage.attempts + 1)
+                )
+            return ids
+
+    # --- one row ------------------------------------------------------------------------
+
+    def _deliver(self, row_id: int, now: datetime) -> None:
+        with self.runtime.sessions() as session:
+            row = session.get(OutboxMessage, row_id)
+            assert row is not None
+            session.expunge(row)
+        try:
+            if row.audience in ("admins", "escalation"):
+                self._expand(row, now)
+            elif row.audience == "review_messages":
+                self._refresh(row, now)
+                self._settle(row, now)
+            else:
+                self._post(row, now)
+        except (SlackApiError, SlackClientError, OSError) as error:
+            self._failed(row, now, _describe(error))
+        except Exception as error:  # a bug must not stop the rest of the outbox
+            log.exception("delivering outbox row %s (%s) failed", row.id, row.key)
+            self._failed(row, now, f"{type(error).__name__}: {error}")
+
+    def _expand(self, row: OutboxMessage, now: datetime) -> None:
+        """A message to a group becomes one row per person, each once-only on its own."""
+        settings = self.runtime.settings
+        emails = settings.admin_emails if row.audience == "admins" else settings.escalation_emails
+        with self.runtime.sessions.begin() as session:
+            for email in emails:
+                person = person_for_email(session, email, now=now)
+                enqueue(
+                    session,
+                    f"{row.key}:{email}",
+                    row.kind,
+                    now=now,
+                    person_id=person.id,
+                    review_id=row.review_id,
+                    payload=row.payload,
+                )
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id)
+                .values(
+                    sent_at=now,
+                    claimed_until=None,
+                    last_error=None if emails else f"nobody to send to: {row.audience} is empty",
+                )
+            )
+
+    def _render(
+        self, kind: str, review_id: int | None, payload: dict[str, Any], now: datetime
+    ) -> Msg:
+        zone = self.runtime.settings.timezone
+        today = now.astimezone(zone).date()
+        with self.runtime.sessions() as session:
+            if kind in BUILDERS:
+                assert review_id is not None
+                summary = review_summary(session, review_id)
+                return BUILDERS[kind](summary, Render(today, zone, payload))
+            return notices.build(kind, session, payload, today=today, zone=zone)
+
+    def _channel(self, row: OutboxMessage, now: datetime) -> str | None:
+        settings = self.runtime.settings
+        if row.audience == "slt":
+            return settings.slt_channel
+        if row.audience == "digest":
+            return settings.digest_channel
+        assert row.person_id is not None
+        return slack_id_for(self.runtime.sessions, self.client, row.person_id, now=now)
+
+    def _post(self, row: OutboxMessage, now: datetime) -> None:
+        channel = self._channel(row, now)
+        if channel is None:
+            if row.audience is not None:
+                setting = (
+                    "SIGNOFF_SLT_CHANNEL" if row.audience == "slt" else "SIGNOFF_DIGEST_CHANNEL"
+                )
+                self._failed(row, now, f"{setting} is not set")
+            else:
+                self._settle(row, now, error="skipped: this person is not in Slack")
+            return
+        msg = self._render(row.kind, row.review_id, row.payload, now)
+        found = self._already_posted(row, channel) if row.attempts > 1 else None
+        if found is None:
+            reply = self.client.chat_postMessage(
+                channel=channel,
+                text=msg.text,
+                blocks=msg.blocks,
+                unfurl_links=False,
+                metadata={"event_type": METADATA_EVENT, "event_payload": {"outbox_key": row.key}},
+            )
+            found = (reply["channel"], reply["ts"])
+        self._settle(row, now, posted=found)
+
+    def _already_posted(self, row: OutboxMessage, channel: str) -> tuple[str, str] | None:
+        if channel.startswith(("U", "W")):
+            channel = self.client.conversations_open(users=channel)["channel"]["id"]
+        oldest = (row.created_at - timedelta(minutes=1)).timestamp()
+        history = self.client.conversations_history(
+            channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=200
+        )
+        for message in history.get("messages", []):
+            metadata = message.get("metadata") or {}
+            if (metadata.get("event_payload") or {}).get("outbox_key") == row.key:
+                return channel, message["ts"]
+        return None
+
+    def _refresh(self, row: OutboxMessage, now: datetime) -> None:
+        """Bring every message about the review up to date, in place."""
+        with self.runtime.sessions() as session:
+            posted = session.execute(
+                select(PostedMessage, OutboxMessage)
+                .join(OutboxMessage, PostedMessage.outbox_id == OutboxMessage.id)
+                .where(PostedMessage.review_id == row.review_id)
+                .order_by(PostedMessage.id)
+            ).all()
+            targets = [(p.channel, p.ts, o.kind, o.payload) for p, o in posted]
+        for channel, ts, kind, payload in targets:
+            msg = self._render(kind, row.review_id, payload, now)
+            try:
+                self.client.chat_update(channel=channel, ts=ts, text=msg.text, blocks=msg.blocks)
+            except SlackApiError as error:
+                # A message someone deleted cannot be kept true; the others still can.
+                if error.response.get("error") not in (
+                    "message_not_found",
+                    "cant_update_message",
+                    "channel_not_found",
+                ):
+                    raise
+
+    # --- settling -----------------------------------------------------------------------
+
+    def _settle(
+        self,
+        row: OutboxMessage,
+        now: datetime,
+        *,
+        posted: tuple[str, str] | None = None,
+        error: str | None = None,
+    ) -> None:
+        with self.runtime.sessions.begin() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id)
+                .values(sent_at=now, claimed_until=None, last_error=error)
+            )
+            if posted is not None:
+                session.add(
+                    PostedMessage(
+                        outbox_id=row.id,
+                        review_id=row.review_id,
+                        person_id=row.person_id,
+                        kind=row.kind,
+                        channel=posted[0],
+                        ts=posted[1],
+                        posted_at=now,
+                    )
+                )
+
+    def _failed(self, row: OutboxMessage, now: datetime, error: str) -> None:
+        log.warning("outbox row %s (%s) not delivered: %s", row.id, row.key, error)
+        with self.runtime.sessions.begin() as session:
+            attempts = (
+                session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == row.id))
+                or 1
+            )
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id)
+                .values(
+                    claimed_until=None, last_error=error, next_attempt_at=now + backoff(attempts)
+                )
+            )
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, SlackApiError):
+        return f"Slack said {error.response.get('error')}"
+    return f"{type(error).__name__}: {error}"

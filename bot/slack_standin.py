@@ -1,0 +1,348 @@
+"""A stand-in for Slack's Web API on loopback, for the tests and for `signoff demo`.
+
+It answers the methods signoff calls the way Slack does, keeps the messages, modals and Home
+tabs it was given so that they can be read back and clicked, and records every call. It can be
+told to fail (429 with Retry-After, 500, a dropped connection) to exercise the retry handlers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+
+@dataclass
+class SlackUser:
+    id: str
+    email: str
+    name: str
+    deleted: bool = False
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    at: float
+
+
+@dataclass
+class Message:
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]]
+    user: str | None = None  # None: posted by the bot
+    thread_ts: str | None = None
+    metadata: dict[str, Any] | None = None
+    ephemeral_to: str | None = None
+    edited: int = 0
+
+
+@dataclass
+class _Failure:
+    status: int
+    retry_after: int | None
+    remaining: int
+    error: str | None = None
+
+
+@dataclass
+class SlackStandin:
+    users: list[SlackUser] = field(default_factory=list)
+    bot_user_id: str = "UBOT"
+    team_id: str = "T0SIGNOFF"
+
+    def __post_init__(self) -> None:
+        self.calls: list[Call] = []
+        self.messages: list[Message] = []
+        self.views: dict[str, dict[str, Any]] = {}  # view id -> view (with trigger and user)
+        self.homes: dict[str, dict[str, Any]] = {}  # user id -> published Home view
+        self._failures: dict[str, _Failure] = {}
+        self._used_triggers: set[str] = set()  # a trigger_id works once, as on Slack
+        self._lock = threading.RLock()
+        self._clock = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- running ------------------------------------------------------------------------
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                standin._serve(self)
+
+            def do_POST(self) -> None:
+                standin._serve(self)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer((host, port), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self.base_url
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "start() first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/api/"
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> SlackStandin:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- what tests ask -----------------------------------------------------------------
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 500,
+        times: int = 1,
+        retry_after: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Make the next `times` calls of `method` fail with `status` (or an `ok: false` error
+        with status 200 when `error` is given)."""
+        with self._lock:
+            self._failures[method] = _Failure(status, retry_after, times, error)
+
+    def user_by_email(self, email: str) -> SlackUser | None:
+        return next((u for u in self.users if u.email.lower() == email.lower()), None)
+
+    def dm_channel(self, user_id: str) -> str:
+        return f"D{user_id}"
+
+    def calls_of(self, method: str) -> list[Call]:
+        with self._lock:
+            return [call for call in self.calls if call.method == method]
+
+    def messages_in(self, channel: str) -> list[Message]:
+        with self._lock:
+            return [m for m in self.messages if m.channel == channel and m.ephemeral_to is None]
+
+    def dms_to(self, user_id: str) -> list[Message]:
+        return self.messages_in(self.dm_channel(user_id))
+
+    def ephemerals_to(self, user_id: str) -> list[Message]:
+        with self._lock:
+            return [m for m in self.messages if m.ephemeral_to == user_id]
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+        """Poll until `predicate()` is truthy (listeners answer after their ack)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout}s waiting for {predicate}")
+            time.sleep(0.02)
+
+    def open_view_for(self, user_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            views = [v for v in self.views.values() if v["_user"] == user_id and v["_open"]]
+            return views[-1] if views else None
+
+    # --- the Web API --------------------------------------------------------------------
+
+    def _serve(self, request: BaseHTTPRequestHandler) -> None:
+        url = urlparse(request.path)
+        method = url.path.rsplit("/", 1)[-1]
+        length = int(request.headers.get("Content-Length") or 0)
+        body = request.rfile.read(length) if length else b""
+        args: dict[str, Any] = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        content_type = request.headers.get("Content-Type", "")
+        if body and "json" in content_type:
+            args.update(json.loads(body))
+        elif body:
+            args.update({k: v[-1] for k, v in parse_qs(body.decode()).items()})
+        for key in ("blocks", "view", "metadata", "attachments"):
+            if isinstance(args.get(key), str):
+                with contextlib.suppress(json.JSONDecodeError):
+                    args[key] = json.loads(args[key])
+        with self._lock:
+            self.calls.append(Call(method, args, time.time()))
+            failure = self._failures.get(method)
+            if failure is not None and failure.remaining > 0:
+                failure.remaining -= 1
+                if failure.error is None:
+                    request.send_response(failure.status)
+                    if failure.retry_after is not None:
+                        request.send_header("Retry-After", str(failure.retry_after))
+                    request.send_header("Content-Type", "application/json")
+                    request.end_headers()
+                    request.wfile.write(b'{"ok": false, "error": "ratelimited"}')
+                    return
+                self._reply(request, {"ok": False, "error": failure.error})
+                return
+            handler = getattr(self, "_api_" + method.replace(".", "_"), None)
+            result = {"ok": False, "error": "unknown_method"} if handler is None else handler(args)
+        self._reply(request, result)
+
+    @staticmethod
+    def _reply(request: BaseHTTPRequestHandler, result: dict[str, Any]) -> None:
+        data = json.dumps(result).encode()
+        request.send_response(200)
+        request.send_header("Content-Type", "application/json; charset=utf-8")
+        request.send_header("Content-Length", str(len(data)))
+        request.end_headers()
+        request.wfile.write(data)
+
+    def _ts(self) -> str:
+        return f"{1_800_000_000 + next(self._clock)}.000100"
+
+    def _channel_for(self, channel: str) -> str:
+        # Posting to a user ID posts to the DM with that user, as Slack does.
+        return self.dm_channel(channel) if channel.startswith(("U", "W")) else channel
+
+    def _api_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "user_id": self.bot_user_id,
+            "team_id": self.team_id,
+            "bot_id": "BSIGNOFF",
+            "url": "https://signoff-demo.slack.com/",
+        }
+
+    def _api_users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = self.user_by_email(args.get("email", ""))
+        if user is None:
+            return {"ok": False, "error": "users_not_found"}
+        return {"ok": True, "user": self._user_json(user)}
+
+    def _api_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = next((u for u in self.users if u.id == args.get("user")), None)
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": self._user_json(user)}
+
+    @staticmethod
+    def _user_json(user: SlackUser) -> dict[str, Any]:
+        return {
+            "id": user.id,
+            "name": user.name,
+            "real_name": user.name,
+            "deleted": user.deleted,
+            "profile": {"email": user.email, "real_name": user.name, "display_name": user.name},
+        }
+
+    def _api_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        users = str(args.get("users", "")).split(",")
+        return {"ok": True, "channel": {"id": self.dm_channel(users[0])}}
+
+    def _api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("channel"):
+            return {"ok": False, "error": "channel_not_found"}
+        if not args.get("text") and not args.get("blocks"):
+            return {"ok": False, "error": "no_text"}
+        message = Message(
+            channel=self._channel_for(args["channel"]),
+            ts=self._ts(),
+            text=args.get("text", ""),
+            blocks=args.get("blocks") or [],
+            thread_ts=args.get("thread_ts"),
+            metadata=args.get("metadata"),
+        )
+        self.messages.append(message)
+        return {
+            "ok": True,
+            "channel": message.channel,
+            "ts": message.ts,
+            "message": {"text": message.text, "ts": message.ts},
+        }
+
+    def _api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel_for(args.get("channel", ""))
+        for message in self.messages:
+            if message.channel == channel and message.ts == args.get("ts"):
+                message.text = args.get("text", message.text)
+                message.blocks = args.get("blocks") or []
+                message.edited += 1
+                return {"ok": True, "channel": channel, "ts": message.ts}
+        return {"ok": False, "error": "message_not_found"}
+
+    def _api_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        message = Message(
+            channel=self._channel_for(args.get("channel", "")),
+            ts=self._ts(),
+            text=args.get("text", ""),
+            blocks=args.get("blocks") or [],
+            ephemeral_to=args.get("user"),
+            thread_ts=args.get("thread_ts"),
+        )
+        self.messages.append(message)
+        return {"ok": True, "message_ts": message.ts}
+
+    def _api_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel_for(args.get("channel", ""))
+        found = [
+            m
+            for m in self.messages
+            if m.channel == channel and m.ephemeral_to is None and m.thread_ts is None
+        ]
+        oldest = float(args.get("oldest") or 0)
+        found = [m for m in found if float(m.ts) >= oldest]
+        include = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        return {
+            "ok": True,
+            "has_more": False,
+            "messages": [
+                {
+                    "type": "message",
+                    "ts": m.ts,
+                    "text": m.text,
+                    "bot_id": "BSIGNOFF",
+                    **({"metadata": m.metadata} if include and m.metadata else {}),
+                }
+                for m in reversed(found)
+            ],
+        }
+
+    def _api_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        trigger = args.get("trigger_id", "")
+        if not trigger or trigger in self._used_triggers:
+            return {"ok": False, "error": "invalid_trigger_id"}
+        self._used_triggers.add(trigger)
+        view = dict(args.get("view") or {})
+        view_id = f"V{next(self._clock):08d}"
+        view.update(
+            {"id": view_id, "_user": trigger.split(".")[-1], "_open": True, "hash": f"h{view_id}"}
+        )
+        self.views[view_id] = view
+        return {"ok": True, "view": view}
+
+    def _api_views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        view_id = args.get("view_id")
+        if view_id not in self.views:
+            return {"ok": False, "error": "not_found"}
+        kept = {k: v for k, v in self.views[view_id].items() if k.startswith("_") or k == "id"}
+        self.views[view_id] = {**(args.get("view") or {}), **kept}
+        return {"ok": True, "view": self.views[view_id]}
+
+    def _api_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = dict(args.get("view") or {})
+        self.homes[args.get("user_id", "")] = view
+        return {"ok": True, "view": view}

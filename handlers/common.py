@@ -1,0 +1,152 @@
+"""What listeners share: reading a button's value, answering a refusal with the review's current
+state, and keeping the Home tab of whoever acted up to date."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+
+from bot.app import Services
+from bot.blocks import replies
+from bot.blocks.reviews import Render
+from workflow.context import Actor
+from workflow.errors import Refused
+from workflow.summaries import review_summary
+
+log = logging.getLogger(__name__)
+
+
+def services(context: BoltContext) -> Services:
+    return context["signoff"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """The review a button or modal is about, and the second part of the button's value: the
+    submission the person was shown, the document, or the question being answered."""
+
+    review_id: int
+    second: int | None
+    channel: str | None = None
+
+    def metadata(self) -> str:
+        return json.dumps({"r": self.review_id, "s": self.second, "c": self.channel})
+
+    @classmethod
+    def from_metadata(cls, text: str) -> Target:
+        data = json.loads(text)
+        return cls(int(data["r"]), data.get("s"), data.get("c"))
+
+
+def target_of(body: dict[str, Any]) -> Target:
+    first, _, second = str(body["actions"][0].get("value", "")).partition(":")
+    return Target(
+        review_id=int(first),
+        second=int(second) if second.isdigit() and second != "0" else None,
+        channel=(body.get("container") or {}).get("channel_id"),
+    )
+
+
+def render_for(svc: Services) -> Render:
+    zone = svc.runtime.settings.timezone
+    return Render(svc.now().astimezone(zone).date(), zone, {})
+
+
+def answer_refusal(
+    svc: Services,
+    user_id: str,
+    refusal: Refused,
+    review_id: int | None,
+    *,
+    channel: str | None = None,
+    thread_ts: str | None = None,
+) -> None:
+    """Tell only this person why nothing happened, and where the review stands now."""
+    summary = None
+    if review_id is not None:
+        with svc.runtime.sessions() as session:
+            try:
+                summary = review_summary(session, review_id)
+            except LookupError:
+                summary = None
+    msg = replies.refusal(refusal.message, summary, render_for(svc))
+    svc.tell(user_id, msg.text, channel=channel, thread_ts=thread_ts, blocks=msg.blocks)
+
+
+def after_change(svc: Services, user_id: str) -> None:
+    """Send what the change put in the outbox, then refresh the actor's Home tab."""
+    svc.deliver()
+    from handlers.home import publish_home
+
+    try:
+        publish_home(svc, user_id)
+    except Exception:  # the Home tab is a convenience; the change itself is done
+        log.exception("refreshing the Home tab of %s failed", user_id)
+
+
+def click(fn: Callable[[Services, Actor, dict[str, Any], Target], bool]) -> Callable[..., None]:
+    """A button listener: ack at once; a repeated delivery, a person Slack will not name, or a
+    refusal is answered to that person alone with the review's current state; a change is
+    delivered and the person's Home tab refreshed."""
+
+    @functools.wraps(fn)
+    def listener(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        ack()
+        svc = services(context)
+        user_id = body["user"]["id"]
+        target = target_of(body)
+        if seen_before(svc, body):
+            answer_refusal(
+                svc,
+                user_id,
+                Refused("That click was already dealt with.", code="wrong_state"),
+                target.review_id,
+                channel=target.channel,
+            )
+            return
+        actor = svc.actor(user_id)
+        if actor is None:
+            answer_refusal(
+                svc,
+                user_id,
+                Refused(
+                    "Slack did not give me your e-mail address, "
+                    "so I cannot tell what you may do here."
+                ),
+                target.review_id,
+                channel=target.channel,
+            )
+            return
+        try:
+            changed = fn(svc, actor, body, target)
+        except Refused as refusal:
+            answer_refusal(svc, user_id, refusal, target.review_id, channel=target.channel)
+            return
+        if changed:
+            after_change(svc, user_id)
+
+    return listener
+
+
+def seen_before(svc: Services, body: dict[str, Any]) -> bool:
+    """A click Slack delivered twice (same action, same moment) is acted on once."""
+    action = body["actions"][0]
+    container = body.get("container") or {}
+    key = ":".join(
+        str(part)
+        for part in (
+            "action",
+            container.get("message_ts") or container.get("view_id"),
+            action.get("action_id"),
+            action.get("value"),
+            body["user"]["id"],
+            action.get("action_ts"),
+        )
+    )
+    return not svc.first_time(key)

@@ -1,0 +1,142 @@
+"""Events: what people write to signoff in its DM (or in a thread of its messages).
+
+Slack retries an event it thinks went unanswered; the event_id makes the second delivery a
+no-op. Every reply is answered, in the same place it was written."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from sqlalchemy import select
+
+from bot.app import Services
+from bot.blocks import replies
+from db.models import Document, PostedMessage
+from handlers.common import answer_refusal, render_for, services
+from workflow.chat import Understood, understand
+from workflow.context import Actor
+from workflow.errors import Refused
+from workflow.queries import reviews_owned
+from workflow.reviews import add_note, set_target_date
+from workflow.summaries import open_reviews_summaries, review_summary
+
+log = logging.getLogger(__name__)
+
+_IGNORED_SUBTYPES = {
+    "message_changed",
+    "message_deleted",
+    "bot_message",
+    "channel_join",
+    "channel_leave",
+    "message_replied",
+}
+
+
+def register(app: App) -> None:
+    app.event("message")(on_message)
+
+
+def on_message(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+    if event.get("subtype") in _IGNORED_SUBTYPES or event.get("bot_id") or not event.get("user"):
+        return
+    if event.get("channel_type") != "im" and not event.get("thread_ts"):
+        return  # in channels, signoff listens only in the threads of its own messages
+    svc = services(context)
+    if not svc.first_time(f"event:{body.get('event_id') or event.get('ts')}"):
+        return
+    user_id = event["user"]
+    where = {"channel": event["channel"], "thread_ts": event.get("thread_ts")}
+    actor = svc.actor(user_id)
+    if actor is None:
+        _say(svc, where, replies.help_message())
+        return
+    zone = svc.runtime.settings.timezone
+    today = svc.now().astimezone(zone).date()
+    with svc.runtime.sessions() as session:
+        known = set(session.scalars(select(Document.reference)))
+    meant = understand(event.get("text", ""), today=today, zone=zone, known=known)
+    reply(svc, actor, user_id, meant, event, where)
+
+
+def reply(
+    svc: Services,
+    actor: Actor,
+    user_id: str,
+    meant: Understood,
+    event: dict[str, Any],
+    where: dict[str, Any],
+) -> None:
+    render = render_for(svc)
+    if meant.kind == "help":
+        _say(svc, where, replies.help_message())
+        return
+    if meant.kind == "status":
+        with svc.runtime.sessions() as session:
+            summaries = [
+                review_summary(session, rid) for rid in reviews_owned(session, actor.person_id or 0)
+            ]
+        _say(svc, where, replies.status(summaries, render))
+        return
+    review_id = _placed(svc, meant, event)
+    if meant.kind == "bad_date":
+        _say(svc, where, replies.bad_date(meant.phrase or "", meant.reference))
+        return
+    if review_id is None:
+        _say(svc, where, replies.cannot_place(event.get("text", ""), _choices(svc, actor)))
+        return
+    try:
+        if meant.kind == "date":
+            assert meant.when is not None
+            review = set_target_date(svc.ctx(actor), review_id, meant.when)
+            _say(
+                svc,
+                where,
+                replies.target_set(
+                    _reference(svc, review_id), meant.when, review.due_date, meant.phrase
+                ),
+            )
+        else:
+            add_note(svc.ctx(actor), review_id, event.get("text", ""))
+            _say(svc, where, replies.note_kept(_reference(svc, review_id)))
+    except Refused as refusal:
+        answer_refusal(svc, user_id, refusal, review_id, channel=None)
+        return
+    svc.deliver()
+
+
+def _placed(svc: Services, meant: Understood, event: dict[str, Any]) -> int | None:
+    """The review a reply is about: the reference named, or else the thread's review."""
+    with svc.runtime.sessions() as session:
+        if meant.reference:
+            document = session.scalar(select(Document).where(Document.reference == meant.reference))
+            summaries = open_reviews_summaries(session, [document.id]) if document else []
+            return summaries[0].review_id if summaries else None
+        if event.get("thread_ts"):
+            return session.scalar(
+                select(PostedMessage.review_id).where(
+                    PostedMessage.channel == event["channel"],
+                    PostedMessage.ts == event["thread_ts"],
+                )
+            )
+    return None
+
+
+def _choices(svc: Services, actor: Actor) -> list[str]:
+    with svc.runtime.sessions() as session:
+        return [
+            review_summary(session, rid).reference
+            for rid in reviews_owned(session, actor.person_id or 0)
+        ]
+
+
+def _reference(svc: Services, review_id: int) -> str:
+    with svc.runtime.sessions() as session:
+        return review_summary(session, review_id).reference
+
+
+def _say(svc: Services, where: dict[str, Any], msg: replies.Msg) -> None:
+    svc.client.chat_postMessage(
+        channel=where["channel"], thread_ts=where.get("thread_ts"), text=msg.text, blocks=msg.blocks
+    )

@@ -1,0 +1,49 @@
+"""The App Home tab, published when a person opens it and after each thing they do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App, BoltContext
+
+from bot.app import Services
+from bot.blocks.home import HomeData, home_view
+from handlers.common import render_for, services
+from workflow import queries
+from workflow.summaries import document_views, review_summary
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(on_home_opened)
+
+
+def on_home_opened(event: dict[str, Any], context: BoltContext) -> None:
+    if event.get("tab", "home") != "home":
+        return
+    publish_home(services(context), event["user"])
+
+
+def publish_home(svc: Services, user_id: str) -> None:
+    actor = svc.actor(user_id)
+    if actor is None or actor.person_id is None:
+        return
+    render = render_for(svc)
+    with svc.runtime.sessions() as session:
+
+        def summaries(ids: list[int]) -> list:  # type: ignore[type-arg]
+            return [review_summary(session, rid) for rid in ids]
+
+        data = HomeData(
+            to_review=summaries(queries.reviews_to_do(session, actor.person_id)),
+            to_decide=summaries(queries.reviews_to_decide(session, actor.person_id)),
+            for_slt=summaries(queries.reviews_at_slt(session))
+            if actor.is_slt or actor.is_admin
+            else (),
+            recent=summaries(queries.recently_decided(session, actor.person_id)),
+            is_admin=actor.is_admin,
+            counts=queries.status_counts(session) if actor.is_admin else {},
+            overdue=document_views(session, queries.overdue(session, render.today))
+            if actor.is_admin
+            else (),
+        )
+    svc.client.views_publish(user_id=user_id, view=home_view(data, render))

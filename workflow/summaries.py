@@ -1,0 +1,254 @@
+"""Plain, read-only pictures of reviews and documents, for messages, Home tabs and replies.
+
+Builders render these and nothing else, so that they stay pure functions of plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import AuditEvent, Decision, Document, Person, Review, Submission
+from workflow.reviews import acting_owner_id
+from workflow.states import State
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    id: int
+    email: str
+    name: str | None = None
+    slack_user_id: str | None = None
+
+    @property
+    def display(self) -> str:
+        return self.name or self.email
+
+
+@dataclass(frozen=True)
+class SubmissionView:
+    id: int
+    seq: int
+    kind: str  # draft | no_changes
+    link: str | None
+    summary: str
+    submitted_at: datetime
+    submitted_by: PersonRef | None
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    id: int
+    submission_id: int
+    level: str  # rsm | slt
+    outcome: str
+    text: str | None
+    back_to_slt: bool
+    decided_at: datetime
+    decided_by: PersonRef | None
+
+
+@dataclass(frozen=True)
+class Step:
+    at: datetime
+    who: str
+    action: str
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class ReviewSummary:
+    review_id: int
+    document_id: int
+    reference: str
+    title: str
+    doc_type: str
+    service_area: str | None
+    version: str | None
+    link: str | None
+    route: str
+    state: State  # CURRENT once the review is complete
+    due_date: date
+    target_date: date | None
+    opened_at: datetime
+    closed_at: datetime | None
+    outcome: str | None
+    owner: PersonRef | None  # who acts as owner: the approver where there is none
+    approver: PersonRef
+    latest: SubmissionView | None
+    decisions: list[DecisionView] = field(default_factory=list)  # on every submission
+    history: list[Step] = field(default_factory=list)
+    pending_publication_version: str | None = None
+    published_version: str | None = None
+    reason: str | None = None
+    next_review_due: date | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    def decisions_on(self, submission_id: int) -> list[DecisionView]:
+        return [d for d in self.decisions if d.submission_id == submission_id]
+
+    @property
+    def last_decision(self) -> DecisionView | None:
+        return self.decisions[-1] if self.decisions else None
+
+    def days_overdue(self, today: date) -> int:
+        return (today - self.due_date).days if self.is_open and today > self.due_date else 0
+
+
+def person_ref(person: Person | None) -> PersonRef | None:
+    if person is None:
+        return None
+    return PersonRef(person.id, person.email, person.name, person.slack_user_id)
+
+
+def review_summary(session: Session, review_id: int) -> ReviewSummary:
+    review = session.get(Review, review_id)
+    if review is None:
+        raise LookupError(f"no review {review_id}")
+    document = review.document
+    people = {p.id: p for p in session.scalars(select(Person))}
+    submissions = list(
+        session.scalars(
+            select(Submission).where(Submission.review_id == review.id).order_by(Submission.seq)
+        )
+    )
+    decisions = (
+        list(
+            session.scalars(
+                select(Decision)
+                .where(Decision.submission_id.in_([s.id for s in submissions]))
+                .order_by(Decision.id)
+            )
+        )
+        if submissions
+        else []
+    )
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.review_id == review.id, AuditEvent.refused.is_(False))
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
+    latest = submissions[-1] if submissions else None
+    return ReviewSummary(
+        review_id=review.id,
+        document_id=document.id,
+        reference=document.reference,
+        title=document.title,
+        doc_type=document.doc_type,
+        service_area=document.service_area,
+        version=document.version,
+        link=document.link,
+        route=review.route,
+        state=State.CURRENT if review.closed_at else State(review.state),
+        due_date=review.due_date,
+        target_date=review.target_date,
+        opened_at=review.opened_at,
+        closed_at=review.closed_at,
+        outcome=review.outcome,
+        owner=person_ref(people.get(acting_owner_id(document))),
+        approver=person_ref(people[document.approver_id]),  # type: ignore[arg-type]
+        latest=SubmissionView(
+            latest.id,
+            latest.seq,
+            latest.kind,
+            latest.link,
+            latest.summary,
+            latest.submitted_at,
+            person_ref(people.get(latest.submitted_by_id)),
+        )
+        if latest
+        else None,
+        decisions=[
+            DecisionView(
+                d.id,
+                d.submission_id,
+                d.level,
+                d.outcome,
+                d.text,
+                d.back_to_slt,
+                d.decided_at,
+                person_ref(people.get(d.decided_by_id)),
+            )
+            for d in decisions
+        ],
+        history=[Step(e.at, _who(e, people), e.action, e.detail) for e in events],
+        pending_publication_version=document.pending_publication_version,
+        published_version=document.published_version,
+        reason=review.reason,
+        next_review_due=document.next_review_due,
+    )
+
+
+def _who(event: AuditEvent, people: dict[int, Person]) -> str:
+    person = people.get(event.actor_id) if event.actor_id else None
+    who = person.name or person.email if person else event.actor_label
+    if event.on_behalf_of_id and event.on_behalf_of_id in people:
+        behalf = people[event.on_behalf_of_id]
+        who += f" for {behalf.name or behalf.email}"
+    return who
+
+
+def open_reviews_summaries(
+    session: Session, document_ids: list[int] | None = None
+) -> list[ReviewSummary]:
+    query = select(Review.id).where(Review.closed_at.is_(None)).order_by(Review.due_date)
+    if document_ids is not None:
+        query = query.where(Review.document_id.in_(document_ids))
+    return [review_summary(session, rid) for rid in session.scalars(query)]
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    reference: str
+    title: str
+    doc_type: str
+    service_area: str | None
+    owner: PersonRef | None
+    approver: PersonRef
+    next_review_due: date
+    last_approved: date | None
+    version: str | None
+    link: str | None
+    state: State
+    review_id: int | None
+    target_date: date | None
+    pending_publication_version: str | None
+
+
+def document_views(session: Session, documents: list[Document]) -> list[DocumentView]:
+    people = {p.id: p for p in session.scalars(select(Person))}
+    reviews = {
+        r.document_id: r
+        for r in session.scalars(
+            select(Review).where(
+                Review.closed_at.is_(None), Review.document_id.in_([d.id for d in documents])
+            )
+        )
+    }
+    views = []
+    for d in documents:
+        review = reviews.get(d.id)
+        views.append(
+            DocumentView(
+                d.reference,
+                d.title,
+                d.doc_type,
+                d.service_area,
+                person_ref(people.get(acting_owner_id(d))),
+                person_ref(people[d.approver_id]),  # type: ignore[arg-type]
+                d.next_review_due if review is None else review.due_date,
+                d.last_approved,
+                d.version,
+                d.link,
+                State(review.state) if review else State.CURRENT,
+                review.id if review else None,
+                review.target_date if review else None,
+                d.pending_publication_version,
+            )
+        )
+    return views
