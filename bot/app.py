@@ -16,11 +16,11 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.delivery import Delivery
 from bot.identity import person_for_slack_user
 from bot.runtime import Runtime
+from db.inserts import insert_if_absent
 from db.models import InboundDelivery
 from workflow.context import Actor, Ctx
 
@@ -70,16 +70,10 @@ class Services:
 
     def first_time(self, key: str) -> bool:
         """Record a delivery from Slack; False when it was seen before (a retry, a replay)."""
-        values = {"key": key[:255], "received_at": self.now()}
         with self.runtime.sessions.begin() as session:
-            dialect = session.get_bind().dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            result = session.execute(
-                insert(InboundDelivery)
-                .values(**values)
-                .on_conflict_do_nothing(index_elements=["key"])
+            return insert_if_absent(
+                session, InboundDelivery, {"key": key[:255], "received_at": self.now()}, ["key"]
             )
-            return result.rowcount == 1
 
     def tell(
         self,

@@ -31,6 +31,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     hist = commands.add_parser("history", help="print everything that happened to a document")
     hist.add_argument("reference", help="the document's reference, e.g. LAC-014")
+
+    serve = commands.add_parser("serve", help="run the Slack app over HTTP (one Request URL)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument(
+        "--no-scheduler", action="store_true", help="do not run the periodic jobs in this process"
+    )
+
+    run = commands.add_parser("run", help="run the Slack app over Socket Mode")
+    run.add_argument(
+        "--no-scheduler", action="store_true", help="do not run the periodic jobs in this process"
+    )
+
+    tick = commands.add_parser("tick", help="run once every periodic job that is due, and exit")
+    tick.add_argument(
+        "--now",
+        help="the moment to run at (ISO 8601; naive means SIGNOFF_TIMEZONE), for cron and tests",
+    )
     return parser
 
 
@@ -43,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "import": commands.import_file,
         "export": commands.export_file,
         "history": commands.history,
+        "serve": commands.serve,
+        "run": commands.run_socket_mode,
+        "tick": commands.tick,
     }[args.command]
     try:
         return handler(args, load_settings())

@@ -99,3 +99,70 @@ def _show(value: object) -> str:
 def _clip(text: str, limit: int = 160) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def _slack(settings: Settings, *, socket_mode: bool = False):  # type: ignore[no-untyped-def]
+    from bot.app import Services, build_app, build_client
+
+    settings.require(
+        "slack_bot_token", "slack_app_token" if socket_mode else "slack_signing_secret"
+    )
+    runtime = Runtime.start(settings)
+    services = Services(runtime, build_client(runtime))
+    return runtime, services, build_app(services, socket_mode=socket_mode)
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.server import serve as serve_http
+
+    _logging()
+    runtime, services, app = _slack(settings)
+    scheduler = None if args.no_scheduler else _start_scheduler(services)
+    try:
+        serve_http(runtime, app, host=args.host, port=args.port)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+    return 0
+
+
+def run_socket_mode(args: argparse.Namespace, settings: Settings) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    _logging()
+    _runtime, services, app = _slack(settings, socket_mode=True)
+    scheduler = None if args.no_scheduler else _start_scheduler(services)
+    try:
+        SocketModeHandler(app, settings.slack_app_token).start()
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+    return 0
+
+
+def tick(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import Services, build_client
+    from scheduler.runner import parse_now, run_due_jobs
+
+    settings.require("slack_bot_token")
+    runtime = Runtime.start(settings)
+    now = parse_now(args.now, settings.timezone)
+    services = Services(runtime, build_client(runtime), clock=lambda: now)
+    report = run_due_jobs(services, now)
+    for line in report:
+        print(line)
+    return 0
+
+
+def _start_scheduler(services):  # type: ignore[no-untyped-def]
+    from scheduler.wiring import start_scheduler
+
+    return start_scheduler(services)
+
+
+def _logging() -> None:
+    import logging
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )

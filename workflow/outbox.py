@@ -8,10 +8,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from db.inserts import insert_if_absent
 from db.models import OutboxMessage
 
 # Who a message goes to when it is not one person. `review_messages` is not a post at all: it
@@ -46,22 +45,4 @@ def enqueue(
         "next_attempt_at": now,
         "attempts": 0,
     }
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement = (
-            postgresql.insert(OutboxMessage)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
-    elif dialect == "sqlite":
-        statement = (
-            sqlite.insert(OutboxMessage)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
-    else:  # pragma: no cover - only the two databases above are supported
-        if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)):
-            return False
-        session.add(OutboxMessage(**values))
-        return True
-    return session.execute(statement).rowcount == 1
+    return insert_if_absent(session, OutboxMessage, values, ["key"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -42,6 +43,10 @@ def reviews_to_decide(session: Session, person_id: int) -> list[int]:
         for r in _open_reviews(session)
         if r.state == State.AWAITING_APPROVAL and r.document.approver_id == person_id
     ]
+
+
+def all_awaiting_approval(session: Session) -> list[int]:
+    return [r.id for r in _open_reviews(session) if r.state == State.AWAITING_APPROVAL]
 
 
 def reviews_at_slt(session: Session) -> list[int]:
@@ -114,5 +119,54 @@ def find(session: Session, text: str, *, limit: int = 40) -> list[Document]:
             )
             .order_by(Document.reference)
             .limit(limit)
+        )
+    )
+
+
+def documents_without_owner(session: Session) -> list[Document]:
+    """Every document needs an owner: none named, or one who has left."""
+    return [
+        d
+        for d in session.scalars(select(Document).order_by(Document.reference))
+        if d.owner_id is None or (d.owner is not None and not d.owner.active)
+    ]
+
+
+def people_not_in_slack(session: Session) -> list[tuple[str, list[str]]]:
+    from db.models import Person
+
+    missing = session.scalars(
+        select(Person).where(Person.slack_lookup == "missing").order_by(Person.email)
+    ).all()
+    result = []
+    for person in missing:
+        held = session.scalars(
+            select(Document.reference)
+            .where(or_(Document.owner_id == person.id, Document.approver_id == person.id))
+            .order_by(Document.reference)
+        ).all()
+        if held:
+            result.append((person.email, list(held)))
+    return result
+
+
+def approved_in(session: Session, first: date, last: date, zone: ZoneInfo) -> list[int]:
+    """Reviews approved between two dates (inclusive, in the organisation's zone)."""
+    reviews = session.scalars(
+        select(Review).where(Review.closed_at.is_not(None)).order_by(Review.closed_at)
+    ).all()
+    return [
+        r.id
+        for r in reviews
+        if r.closed_at is not None and first <= r.closed_at.astimezone(zone).date() <= last
+    ]
+
+
+def pending_publication(session: Session) -> list[Document]:
+    return list(
+        session.scalars(
+            select(Document)
+            .where(Document.pending_publication_version.is_not(None))
+            .order_by(Document.reference)
         )
     )

@@ -427,3 +427,82 @@ BUILDERS: dict[str, Builder] = {
     "target_agreement": target_agreement,
     "publication_request": publication_request,
 }
+
+
+def escalation(summary: ReviewSummary, render: Render) -> Msg:
+    overdue = summary.days_overdue(render.today)
+    blocks = [
+        header(f"Escalation: {summary.reference} is {overdue} days overdue"),
+        section(
+            _title_line(summary) + f"\nOwner {mention(summary.owner)} \u00b7 approver "
+            f"{mention(summary.approver)}\nDue {day(summary.due_date)}: *{overdue} days "
+            "overdue*, past the two months the group allows."
+        ),
+        section(_history(summary, render) or "No activity on this review yet."),
+        context(status_line(summary, render)),
+    ]
+    return message(
+        f"Escalation: {summary.reference} {summary.title} is {overdue} days "
+        f"overdue (owner {summary.owner.display if summary.owner else 'none'}).",
+        blocks,
+    )
+
+
+def nudge(summary: ReviewSummary, render: Render) -> Msg:
+    slt = bool(render.payload.get("slt"))
+    days = render.payload.get("working_days")
+    live = summary.state is (State.AWAITING_SLT if slt else State.AWAITING_APPROVAL)
+    value = button_value(summary)
+    buttons = (
+        [
+            button("Approve", SLT_APPROVE, value, style="primary"),
+            button("Approve with conditions", SLT_CONDITIONS, value),
+        ]
+        if slt
+        else [
+            button("Approve", APPROVE, value, style="primary"),
+            button("Approve with conditions", CONDITIONS, value),
+            button("Defer to SLT", DEFER, value),
+        ]
+    )
+    who = "the SLT's" if slt else "your"
+    text = f"{summary.reference} {summary.title} has waited {days} working days for {who} decision."
+    blocks = [
+        section(
+            f":bell: {doc_link(summary.reference, summary.title, summary.link)} has waited "
+            f"*{days} working days* for {who} decision.\n{_submission_facts(summary)}"
+        ),
+        actions(f"nudge:{summary.review_id}", *buttons) if live else None,
+        context(status_line(summary, render)),
+    ]
+    return message(text, blocks)
+
+
+def target_declined(summary: ReviewSummary, render: Render) -> Msg:
+    target = date.fromisoformat(render.payload["target_date"])
+    reason = render.payload.get("reason") or ""
+    text = (
+        f"{summary.approver.display} declined your target date of {day(target)} for "
+        f"{summary.reference}: {reason}"
+    )
+    return message(
+        text,
+        [
+            section(
+                f"{mention(summary.approver)} declined your target date of *{day(target)}* for "
+                f"{doc_link(summary.reference, summary.title, summary.link)}. Its due date "
+                f"stays {day(summary.due_date)}.\n*Why*\n{quote(reason)}\nReply with a new "
+                "date when you can."
+            ),
+            context(status_line(summary, render)),
+        ],
+    )
+
+
+BUILDERS.update(
+    {
+        "escalation": escalation,
+        "nudge": nudge,
+        "target_declined": target_declined,
+    }
+)
