@@ -43,6 +43,7 @@ class SlackSimulator:
         self.signing_secret = signing_secret
         self.standin = standin
         self._ids = itertools.count(1)
+        self._last: tuple[bytes, str] | None = None
 
     # --- the wire -----------------------------------------------------------------------
 
@@ -55,6 +56,7 @@ class SlackSimulator:
         secret: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> Response:
+        self._last = (body, content_type)
         all_headers = {
             "Content-Type": content_type,
             **signed_headers(secret or self.signing_secret, body, timestamp),
@@ -68,6 +70,12 @@ class SlackSimulator:
                 return Response(reply.status, reply.read().decode())
         except urllib.error.HTTPError as error:
             return Response(error.code, error.read().decode())
+
+    def resend_last(self, **kwargs: Any) -> Response:
+        """Deliver the last request again, as Slack does when it retries."""
+        assert self._last is not None, "nothing sent yet"
+        body, content_type = self._last
+        return self.send(body, content_type, **kwargs)
 
     def send_json(self, payload: dict[str, Any], **kwargs: Any) -> Response:
         return self.send(json.dumps(payload).encode(), "application/json", **kwargs)

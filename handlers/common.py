@@ -3,7 +3,6 @@ state, and keeping the Home tab of whoever acted up to date."""
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 from collections.abc import Callable
@@ -95,7 +94,6 @@ def click(fn: Callable[[Services, Actor, dict[str, Any], Target], bool]) -> Call
     refusal is answered to that person alone with the review's current state; a change is
     delivered and the person's Home tab refreshed."""
 
-    @functools.wraps(fn)
     def listener(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
         svc = services(context)
@@ -131,7 +129,7 @@ def click(fn: Callable[[Services, Actor, dict[str, Any], Target], bool]) -> Call
         if changed:
             after_change(svc, user_id)
 
-    return listener
+    return _named(listener, fn)
 
 
 def seen_before(svc: Services, body: dict[str, Any]) -> bool:
@@ -150,3 +148,11 @@ def seen_before(svc: Services, body: dict[str, Any]) -> bool:
         )
     )
     return not svc.first_time(key)
+
+
+def _named(listener: Callable[..., None], fn: Callable[..., object]) -> Callable[..., None]:
+    # Not functools.wraps: Bolt reads a listener's parameters to decide what to pass it, and
+    # would follow __wrapped__ to the inner function's.
+    listener.__name__ = listener.__qualname__ = fn.__name__
+    listener.__doc__ = fn.__doc__
+    return listener

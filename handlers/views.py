@@ -3,7 +3,6 @@ answered on the field itself (`response_action: errors`) and nothing is recorded
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +10,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.app import Services
 from bot.blocks import modals
-from handlers.common import Target, after_change, answer_refusal, services
+from handlers.common import Target, _named, after_change, answer_refusal, services
 from workflow.context import Actor
 from workflow.errors import Refused
 from workflow.reviews import answer_target, decide, submit_draft, submit_no_changes
@@ -43,7 +42,6 @@ def ticked(values: Values, name: str) -> bool:
 def submission(fn: Callable[[Services, Actor, Values, Target], None]) -> Callable[..., None]:
     """A modal listener: run the use case, then ack with the field errors or close the modal."""
 
-    @functools.wraps(fn)
     def listener(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
     ) -> None:
@@ -69,7 +67,7 @@ def submission(fn: Callable[[Services, Actor, Values, Target], None]) -> Callabl
         ack()
         after_change(svc, user_id)
 
-    return listener
+    return _named(listener, fn)
 
 
 def _first_input(view: dict[str, Any]) -> str:
