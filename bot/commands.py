@@ -162,7 +162,10 @@ def _start_scheduler(services):  # type: ignore[no-untyped-def]
 
 def _logging() -> None:
     import logging
+    import os
 
+    level = os.environ.get("SIGNOFF_LOG_LEVEL", "INFO").upper()
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )

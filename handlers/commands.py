@@ -10,6 +10,7 @@ from slack_bolt import Ack, App, BoltContext
 from bot.blocks import replies
 from handlers.common import render_for, services
 from workflow import queries
+from workflow.context import SYSTEM, Ctx
 from workflow.errors import Refused
 from workflow.reviews import find_document, open_review_of
 from workflow.summaries import document_views, review_summary
@@ -58,16 +59,14 @@ def on_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
                 empty="No document matches.",
             )
         elif word == "show" and rest.strip():
-            ctx = svc.ctx(actor) if actor else None
+            # One session for the whole answer: a second one would wait on the first's lock.
+            ctx = Ctx(session, SYSTEM, svc.now(), render.zone)
             try:
-                document = find_document(ctx, rest.strip()) if ctx else None  # type: ignore[arg-type]
+                document = find_document(ctx, rest.strip())
             except Refused as refusal:
                 ack(response_type="ephemeral", text=refusal.message)
                 return
-            if document is None:
-                ack(response_type="ephemeral", text="I could not tell who you are.")
-                return
-            review = open_review_of(ctx, document)  # type: ignore[arg-type]
+            review = open_review_of(ctx, document)
             summary = review_summary(session, review.id) if review else None
             msg = replies.document_card(document_views(session, [document])[0], summary, render)
         else:

@@ -36,6 +36,19 @@ _IGNORED_SUBTYPES = {
 
 def register(app: App) -> None:
     app.event("message")(on_message)
+    app.event("app_mention")(on_mention)
+
+
+def on_mention(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+    """Mentioned in a channel: answer in the thread with what signoff can do."""
+    svc = services(context)
+    if not svc.first_time(f"event:{body.get('event_id') or event.get('ts')}"):
+        return
+    _say(
+        svc,
+        {"channel": event["channel"], "thread_ts": event.get("thread_ts") or event["ts"]},
+        replies.help_message(),
+    )
 
 
 def on_message(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:

@@ -236,10 +236,14 @@ def submit_draft(ctx: Ctx, review_id: int, *, link: str | None, summary: str) ->
             f"The link to the draft must start with http:// or https:// (got '{link}').",
             document,
             review,
+            field="link",
         )
     if not summary:
         raise _invalid(
-            "Say what changed in the draft: the summary of changes is empty.", document, review
+            "Say what changed in the draft: the summary of changes is empty.",
+            document,
+            review,
+            field="summary",
         )
     return _submit(ctx, review, Action.SUBMIT_DRAFT, "draft", link, summary, on_behalf_of)
 
@@ -339,10 +343,13 @@ def decide(
     text = (text or "").strip() or None
     if action in (Action.APPROVE_WITH_CONDITIONS, Action.SLT_APPROVE_WITH_CONDITIONS) and not text:
         raise _invalid(
-            "Write the conditions: what must change before it can be approved.", document, review
+            "Write the conditions: what must change before it can be approved.",
+            document,
+            review,
+            field="text",
         )
     if action is Action.DEFER_TO_SLT and not text:
-        raise _invalid("Give the reason for deferring to the SLT.", document, review)
+        raise _invalid("Give the reason for deferring to the SLT.", document, review, field="text")
     submission = review.submissions[-1]
     level = "slt" if action in SLT_ACTIONS else "rsm"
     decision = Decision(

@@ -84,6 +84,7 @@ def base_env(database_url: str, api_url: str) -> dict[str, str]:
             "SIGNOFF_SLT_EMAILS": "slt.one@example.org,slt.two@example.org",
             "SIGNOFF_ESCALATION_EMAILS": "hoqa@example.org",
             "PYTHONUNBUFFERED": "1",
+            "SIGNOFF_LOG_LEVEL": os.environ.get("SIGNOFF_LOG_LEVEL", "INFO"),
         }
     )
     return env
