@@ -20,5 +20,8 @@ def insert_if_absent(session: Session, model: type, values: dict[str, Any], key:
         statement = sqlite.insert(model)
     else:  # pragma: no cover - signoff supports these two
         raise NotImplementedError(f"signoff does not support {dialect}")
-    result = session.execute(statement.values(**values).on_conflict_do_nothing(index_elements=key))
-    return result.rowcount == 1
+    # RETURNING, not rowcount: psycopg reports no rowcount for an ORM-level insert.
+    inserted = session.execute(
+        statement.values(**values).on_conflict_do_nothing(index_elements=key).returning(model.id)  # type: ignore[attr-defined]
+    ).first()
+    return inserted is not None
