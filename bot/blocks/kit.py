@@ -59,6 +59,24 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def sections(
+    lines: list[str], *, heading: str = "", limit: int = SECTION_LIMIT - 100
+) -> list[Block]:
+    """Lines packed into as few sections as hold them whole: a list is never cut mid-line."""
+    blocks: list[Block] = []
+    chunk: list[str] = [heading] if heading else []
+    size = len(heading)
+    for line in lines:
+        if chunk and size + len(line) + 1 > limit:
+            blocks.append(section("\n".join(chunk)))
+            chunk, size = [], 0
+        chunk.append(clip(line, limit))
+        size += len(line) + 1
+    if chunk:
+        blocks.append(section("\n".join(chunk)))
+    return blocks
+
+
 def header(text: str) -> Block:
     return HeaderBlock(text=clip(text, HEADER_LIMIT))
 

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from bot.blocks.kit import (
     Msg,
@@ -20,11 +21,13 @@ from bot.blocks.kit import (
     message,
     quote,
     section,
+    sections,
 )
 from bot.blocks.reviews import Render, status_line
 from workflow.summaries import DocumentView, ReviewSummary
 
 ELLIPSIS = "\u2026"
+BUDGET = 40  # blocks for the overdue and due-soon lists; the rest of the 50 for the others
 MORE = "See them all with `/signoff overdue`, `/signoff due`, or `signoff export`."
 
 
@@ -55,12 +58,25 @@ def _doc_line(view: DocumentView, today: date) -> str:
     )
 
 
-def _grouped(title: str, views: Sequence[DocumentView], today: date) -> list:
-    blocks: list = [section(f"*{title}*")] if views else []
-    for area, items in _by_area(views).items():
-        lines = [_doc_line(v, today) for v in items]
-        blocks.append(section(f"_{escape(area)}_\n" + "\n".join(lines)))
-    return blocks
+def _grouped(title: str, views: Sequence[DocumentView], today: date) -> list[list[Any]]:
+    """Per service area, the blocks that list it: kept whole so that a cut is per area."""
+    groups = []
+    for n, (area, items) in enumerate(_by_area(views).items()):
+        heading = (f"*{title}*\n" if n == 0 else "") + f"_{escape(area)}_"
+        groups.append(sections([_doc_line(v, today) for v in items], heading=heading))
+    return groups
+
+
+def _within(groups: list[tuple[list[Any], int]], budget: int) -> tuple[list[Any], int]:
+    """As many whole groups as fit in `budget` blocks, and how many documents were left out."""
+    kept: list[Any] = []
+    left_out = 0
+    for blocks, documents in groups:
+        if len(kept) + len(blocks) <= budget:
+            kept.extend(blocks)
+        else:
+            left_out += documents
+    return kept, left_out
 
 
 def digest(data: DigestData, render: Render) -> Msg:
@@ -82,8 +98,18 @@ def digest(data: DigestData, render: Render) -> Msg:
         )
         return message("signoff weekly: all clear.", [section(body)])
     blocks: list = [header(f"Policies and procedures: week of {day(today)}"), section(counts)]
-    blocks += _grouped("Overdue", data.overdue, today)
-    blocks += _grouped(f"Due in the next {data.due_soon_days} days", data.due_soon, today)
+    groups = [
+        (g, n)
+        for title, views in (
+            ("Overdue", data.overdue),
+            (f"Due in the next {data.due_soon_days} days", data.due_soon),
+        )
+        for g, n in zip(
+            _grouped(title, views, today), [len(v) for v in _by_area(views).values()], strict=True
+        )
+    ]
+    listed, left_out = _within(groups, BUDGET)
+    blocks += listed
     if data.awaiting:
         lines = [
             f"\u2022 {doc_link(s.reference, s.title, s.link)} \u2014 {status_line(s, render)}"
@@ -102,7 +128,8 @@ def digest(data: DigestData, render: Render) -> Msg:
             for email, held in data.not_in_slack
         ]
         blocks.append(section("*Register problems*\n" + "\n".join(lines)))
-    blocks.append(context("Counts first; each list grouped by service area. " + MORE))
+    more = f"\u2026and {left_out} more documents not listed here. " if left_out else ""
+    blocks.append(context(f"{more}Counts first; each list grouped by service area. {MORE}"))
     return message(text, blocks, more=MORE)
 
 

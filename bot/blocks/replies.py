@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from bot.blocks.kit import Msg, context, day, doc_link, escape, header, mention, message, section
+from bot.blocks.kit import (
+    Msg,
+    context,
+    day,
+    doc_link,
+    escape,
+    header,
+    mention,
+    message,
+    section,
+    sections,
+)
 from bot.blocks.reviews import Render, status_line
 from workflow.chat import DATE_EXAMPLES
 from workflow.states import State
@@ -64,17 +75,7 @@ def document_lines(views: Sequence[DocumentView], today: date) -> list[str]:
 def document_list(title: str, views: Sequence[DocumentView], today: date, *, empty: str) -> Msg:
     if not views:
         return message(f"{title}: {empty}", [section(f"*{escape(title)}*\n{escape(empty)}")])
-    lines = document_lines(views, today)
-    blocks = [header(title)]
-    # A section holds 3,000 characters: keep each to whole lines.
-    chunk: list[str] = []
-    for line in lines:
-        if sum(len(x) + 1 for x in chunk) + len(line) > 2900:
-            blocks.append(section("\n".join(chunk)))
-            chunk = []
-        chunk.append(line)
-    if chunk:
-        blocks.append(section("\n".join(chunk)))
+    blocks = [header(title), *sections(document_lines(views, today))]
     return message(f"{title}: {len(views)} documents", blocks)
 
 
