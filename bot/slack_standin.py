@@ -68,6 +68,7 @@ class SlackStandin:
         self.homes: dict[str, dict[str, Any]] = {}  # user id -> published Home view
         self._failures: dict[str, _Failure] = {}
         self._used_triggers: set[str] = set()  # a trigger_id works once, as on Slack
+        self._delays: dict[str, float] = {}
         self._lock = threading.RLock()
         self._clock = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
@@ -128,6 +129,21 @@ class SlackStandin:
         with status 200 when `error` is given)."""
         with self._lock:
             self._failures[method] = _Failure(status, retry_after, times, error)
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Answer `method` only after `seconds`, having done what it asked: a post that is made
+        but whose answer never reaches a process killed meanwhile."""
+        with self._lock:
+            self._delays[method] = seconds
+
+    def posted_keys(self) -> list[str]:
+        """The outbox keys carried by every message posted, in order (repeats included)."""
+        with self._lock:
+            return [
+                ((m.metadata or {}).get("event_payload") or {}).get("outbox_key", "")
+                for m in self.messages
+                if m.ephemeral_to is None
+            ]
 
     def user_by_email(self, email: str) -> SlackUser | None:
         return next((u for u in self.users if u.email.lower() == email.lower()), None)
@@ -200,6 +216,9 @@ class SlackStandin:
                 return
             handler = getattr(self, "_api_" + method.replace(".", "_"), None)
             result = {"ok": False, "error": "unknown_method"} if handler is None else handler(args)
+            delay = self._delays.get(method, 0.0)
+        if delay:
+            time.sleep(delay)
         self._reply(request, result)
 
     @staticmethod

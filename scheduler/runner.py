@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -31,32 +31,44 @@ log = logging.getLogger(__name__)
 LOCK_KEY = 0x5167_0FF  # the advisory lock every signoff replica competes for
 
 
+Due = tuple[datetime, str]  # the occurrence, and the period it stands for in the ledger
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
-    due: Callable[[datetime, schedule.Clock], tuple[datetime, str] | None]
+    due: Callable[[datetime, schedule.Clock], Due | None]
     body: Callable[[Services, datetime, str], int]
+    # How late a missed occurrence may still run after downtime; past that it is skipped, so
+    # that coming back sends what is due now, not last month's report.
+    grace: timedelta
 
 
-def _period(moment: datetime | None) -> tuple[datetime, str] | None:
+def _daily(now: datetime, clock: schedule.Clock) -> Due | None:
+    moment = schedule.daily(now, clock)
     return (moment, moment.date().isoformat()) if moment else None
 
 
+def _weekly(now: datetime, clock: schedule.Clock) -> Due | None:
+    moment = schedule.weekly(now, clock)
+    return (moment, moment.date().isoformat()) if moment else None
+
+
+def _agenda(now: datetime, clock: schedule.Clock) -> Due | None:
+    found = schedule.agenda(now, clock)
+    return (found[0], found[1].isoformat()) if found else None  # period: the meeting's date
+
+
+def _monthly(now: datetime, clock: schedule.Clock) -> Due | None:
+    moment = schedule.first_working_day(now, clock)
+    return (moment, moment.strftime("%Y-%m")) if moment else None
+
+
 JOBS = (
-    Job("daily", lambda now, c: _period(schedule.daily(now, c)), jobs.daily),
-    Job("digest", lambda now, c: _period(schedule.weekly(now, c)), jobs.digest),
-    Job(
-        "slt_agenda",
-        lambda now, c: (lambda a: (a[0], a[1].isoformat()) if a else None)(schedule.agenda(now, c)),
-        jobs.slt_agenda,
-    ),
-    Job(
-        "monthly_report",
-        lambda now, c: (lambda m: (m, m.strftime("%Y-%m")) if m else None)(
-            schedule.first_working_day(now, c)
-        ),
-        jobs.monthly_report,
-    ),
+    Job("daily", _daily, jobs.daily, grace=timedelta(hours=20)),
+    Job("digest", _weekly, jobs.digest, grace=timedelta(days=6)),
+    Job("slt_agenda", _agenda, jobs.slt_agenda, grace=timedelta(days=31)),
+    Job("monthly_report", _monthly, jobs.monthly_report, grace=timedelta(days=6)),
 )
 
 
@@ -134,7 +146,9 @@ def run_due_jobs(services: Services, now: datetime, *, only: str | None = None) 
             due = job.due(now, clock)
             if due is None:
                 continue
-            _moment, period = due
+            moment, period = due
+            if now - moment > job.grace:
+                continue
             if not _claim_period(services, job.name, period, now):
                 continue
             produced = job.body(services, now, period)

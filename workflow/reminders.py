@@ -99,7 +99,7 @@ def remind(ctx: Ctx, document_id: int, policy: Policy) -> list[str]:
 
     if State(review.state) in OWNER_STATES:
         write(f"reminder:{review.id}:{stage}", "reminder", person_id=acting_owner_id(document))
-        if opened:
+        if opened and days_overdue <= 0:  # already late: the overdue note says it all
             write(
                 f"reminder_note:{review.id}:opened", "reminder_note", person_id=document.approver_id
             )

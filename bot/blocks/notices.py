@@ -1,17 +1,22 @@
-"""Messages that are not about one review: people Slack does not know, reassignments."""
+"""Messages that are not about one review: people Slack does not know, reassignments, and the
+periodic posts (their data gathered here, their blocks built in bot.blocks.periodic)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from bot.blocks import periodic
 from bot.blocks.kit import Msg, escape, message, section
+from bot.blocks.reviews import Render
 from db.models import AuditEvent, Document, Person
+from workflow import queries
+from workflow.summaries import document_views, review_summary
 
 
 def unknown_person(session: Session, payload: dict[str, Any]) -> Msg:
@@ -60,9 +65,43 @@ def reassigned(session: Session, payload: dict[str, Any]) -> Msg:
     )
 
 
-_BUILDERS: dict[str, Callable[[Session, dict[str, Any]], Msg]] = {
-    "unknown_person": unknown_person,
-    "reassigned": reassigned,
+def digest(session: Session, payload: dict[str, Any], render: Render) -> Msg:
+    days = int(payload.get("due_soon_days", 14))
+    awaiting = queries.all_awaiting_approval(session) + queries.reviews_at_slt(session)
+    data = periodic.DigestData(
+        overdue=document_views(session, queries.overdue(session, render.today)),
+        due_soon=document_views(session, queries.due_within(session, render.today, days)),
+        awaiting=[review_summary(session, rid) for rid in awaiting],
+        without_owner=document_views(session, queries.documents_without_owner(session)),
+        not_in_slack=queries.people_not_in_slack(session),
+        due_soon_days=days,
+    )
+    return periodic.digest(data, render)
+
+
+def slt_agenda(session: Session, payload: dict[str, Any], render: Render) -> Msg:
+    items = [review_summary(session, rid) for rid in queries.reviews_at_slt(session)]
+    return periodic.slt_agenda(date.fromisoformat(payload["meeting"]), items, render)
+
+
+def monthly_report(session: Session, payload: dict[str, Any], render: Render) -> Msg:
+    month = payload["month"]
+    first = date.fromisoformat(f"{month}-01")
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    approved = [
+        review_summary(session, rid)
+        for rid in queries.approved_in(session, first, last, render.zone)
+    ]
+    pending = document_views(session, queries.pending_publication(session))
+    return periodic.monthly_report(month, approved, pending, render)
+
+
+_BUILDERS: dict[str, Callable[[Session, dict[str, Any], Render], Msg]] = {
+    "unknown_person": lambda session, payload, _render: unknown_person(session, payload),
+    "reassigned": lambda session, payload, _render: reassigned(session, payload),
+    "digest": digest,
+    "slt_agenda": slt_agenda,
+    "monthly_report": monthly_report,
 }
 
 
@@ -71,4 +110,4 @@ def build(
 ) -> Msg:
     if kind not in _BUILDERS:
         raise LookupError(f"no message builder for {kind!r}")
-    return _BUILDERS[kind](session, payload)
+    return _BUILDERS[kind](session, payload, Render(today, zone, payload))

@@ -260,8 +260,9 @@ def test_the_digest_counts_first_groups_by_area_and_stays_within_fifty_blocks():
     msg = periodic.digest(data, Render(TODAY, ZONE, {}))
     blocks = check_message(msg)
     assert "*300* overdue" in json.dumps(blocks[1])
-    shown = sum(json.dumps(b).count("DOC-") for b in blocks
-                if "Register problems" not in json.dumps(b))
+    shown = sum(
+        json.dumps(b).count("DOC-") for b in blocks if "Register problems" not in json.dumps(b)
+    )
     assert f"and {340 - shown} more documents" in json.dumps(blocks[-1])
     assert "/signoff overdue" in json.dumps(blocks[-1])
 

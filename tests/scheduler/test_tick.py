@@ -1,0 +1,161 @@
+"""`signoff tick` as cron runs it: real processes, a real database, the Slack stand-in.
+Once per period, nothing lost when killed mid-delivery, nothing twice from two copies."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.slack_standin import SlackStandin
+from tests.e2e.conftest import DIGEST_CHANNEL, USERS, base_env
+
+MONDAY = date(2026, 11, 23)
+HEADER = (
+    "reference,title,type,service_area,owner_email,approver_email,review_cycle_months,"
+    "last_approved,next_review_due,version,link"
+)
+
+
+@pytest.fixture
+def slack():  # type: ignore[no-untyped-def]
+    standin = SlackStandin(users=list(USERS.values()))
+    standin.start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture
+def env(database_url: str, slack: SlackStandin) -> dict[str, str]:
+    return base_env(database_url, slack.base_url)
+
+
+def cli(env: dict[str, str], cwd: Path, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def row(reference: str, due: date, owner: str = "owner@example.org") -> str:
+    return (
+        f"{reference},{reference} procedure,procedure,Children in Care,{owner},"
+        f"approver@example.org,12,,{due:%d/%m/%Y},1.0,"
+    )
+
+
+def import_rows(env: dict[str, str], tmp_path: Path, rows: list[str]) -> None:
+    path = tmp_path / "register.csv"
+    path.write_text("\n".join([HEADER, *rows]) + "\n")
+    cli(env, tmp_path, "import", str(path))
+
+
+def test_the_morning_run_reminds_escalates_and_digests_exactly_once(env, slack, tmp_path):
+    import_rows(
+        env,
+        tmp_path,
+        [
+            row("DUE-42", MONDAY + timedelta(days=42)),
+            row("DUE-200", MONDAY + timedelta(days=200)),
+            row("LATE-70", MONDAY - timedelta(days=70)),
+        ],
+    )
+    first = cli(env, tmp_path, "tick", "--now", f"{MONDAY}T09:05")
+    assert "daily" in first and "digest" in first
+    owner = slack.dms_to(USERS["owner"].id)
+    assert any("DUE-42" in m.text and "in 42 days" in m.text for m in owner)
+    assert not any("DUE-200" in m.text for m in owner)
+    escalations = [m for m in slack.dms_to(USERS["hoqa"].id) if "Escalation" in m.text]
+    assert len(escalations) == 1 and "LATE-70" in escalations[0].text
+    assert "70 days overdue" in escalations[0].text
+    assert any("Escalation" in m.text for m in slack.dms_to(USERS["approver"].id))
+    digests = slack.messages_in(DIGEST_CHANNEL)
+    assert len(digests) == 1 and "LATE-70" in str(digests[0].blocks)
+
+    posted = len(slack.posted_keys())
+    for at in ("09:05", "11:30", "17:45"):
+        assert "daily" not in cli(env, tmp_path, "tick", "--now", f"{MONDAY}T{at}")
+    assert len(slack.posted_keys()) == posted
+    assert len(slack.messages_in(DIGEST_CHANNEL)) == 1
+
+    # Before nine the next day nothing is due; at nine the day's run finds nothing new to say.
+    cli(env, tmp_path, "tick", "--now", f"{MONDAY + timedelta(days=1)}T08:00")
+    cli(env, tmp_path, "tick", "--now", f"{MONDAY + timedelta(days=1)}T09:00")
+    assert len(slack.posted_keys()) == posted
+
+
+def test_after_three_weeks_off_only_what_is_due_now_is_sent(env, slack, tmp_path):
+    due = MONDAY + timedelta(days=50)
+    import_rows(env, tmp_path, [row("DOC-1", due)])
+    cli(env, tmp_path, "tick", "--now", f"{MONDAY}T09:30")
+    assert [k for k in slack.posted_keys() if k.startswith("reminder:")] == []
+    back = MONDAY + timedelta(days=40)  # stages 42 and 14 never ran; 14 applies now, not 42
+    cli(env, tmp_path, "tick", "--now", f"{back}T09:30")
+    reminders = [k for k in slack.posted_keys() if k.startswith("reminder:")]
+    assert reminders == ["reminder:1:14"]
+    digests = [k for k in slack.posted_keys() if k.startswith("digest:")]
+    assert digests == ["digest:2026-11-23:digest", "digest:2026-12-28:digest"]
+
+
+def test_a_tick_killed_while_delivering_loses_nothing_and_duplicates_nothing(env, slack, tmp_path):
+    import_rows(env, tmp_path, [row(f"DOC-{n}", MONDAY + timedelta(days=14 + n)) for n in range(6)])
+    slack.delay("chat.postMessage", 1.5)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "tick", "--now", f"{MONDAY}T09:30"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    # Kill it while Slack has taken a post but not yet answered it.
+    slack.wait_for(lambda: len(slack.calls_of("chat.postMessage")) >= 2, timeout=60)
+    time.sleep(0.3)
+    process.kill()
+    process.wait()
+    made = slack.posted_keys()
+    assert 2 <= len(made) < 13  # some posted, not all
+    slack.delay("chat.postMessage", 0)
+    cli(env, tmp_path, "tick", "--now", f"{MONDAY}T09:40")
+    keys = slack.posted_keys()
+    assert max(Counter(keys).values()) == 1, Counter(keys).most_common(3)
+    reminded = [k.split(":")[1] for k in keys if k.startswith("reminder:")]
+    assert sorted(reminded) == ["1", "2", "3", "4", "5", "6"]  # every review, once
+    assert any(k.startswith("digest:") for k in keys)
+    # The post whose answer the killed process never read was found by reading Slack back.
+    assert slack.calls_of("conversations.history")
+
+
+def test_two_ticks_at_the_same_moment_post_every_message_once(env, slack, tmp_path):
+    import_rows(
+        env,
+        tmp_path,
+        [
+            row(f"DOC-{n}", MONDAY + timedelta(days=n % 50), owner="owner@example.org")
+            for n in range(40)
+        ],
+    )
+    slack.delay("chat.postMessage", 0.02)
+    args = [sys.executable, "-m", "bot", "tick", "--now", f"{MONDAY}T09:30"]
+    both = [
+        subprocess.Popen(
+            args, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=300) for p in both]
+    assert all(p.returncode == 0 for p in both), outputs
+    keys = slack.posted_keys()
+    assert max(Counter(keys).values()) == 1, Counter(keys).most_common(3)
+    assert len([k for k in keys if k.startswith("reminder:")]) == 40
+    assert len([k for k in keys if k.startswith("digest:")]) == 1
