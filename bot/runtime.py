@@ -46,6 +46,11 @@ class Runtime:
             is_slt=person.email in self.settings.slt_emails,
         )
 
+    def actor_for_email(self, email: str) -> Actor:
+        with self.sessions() as session:
+            person = session.query(Person).filter(Person.email == email.lower()).one()
+            return self.actor_for(person)
+
     @staticmethod
     def command_line_actor() -> Actor:
         # Whoever runs the command line keeps the register: the policy officer, or their deputy.

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
-from db.models import Document, Review
+from db.models import Document, OutboxMessage, Review
 from workflow import audit
 from workflow.context import Ctx, use_case
 from workflow.dates import working_days_between
@@ -51,17 +51,42 @@ def _due(document: Document, review: Review | None) -> date:
 
 
 def documents_in_window(ctx: Ctx, policy: Policy) -> list[int]:
-    """Documents whose first reminder stage has come (and may have an open review)."""
+    """Documents with something new to send today: a review to open, a stage not yet sent, an
+    overdue note or an escalation not yet written. One pass, so a year of daily runs over a
+    few hundred documents stays cheap."""
     session = ctx.session
     reviews = {
         r.document_id: r for r in session.scalars(select(Review).where(Review.closed_at.is_(None)))
     }
-    first = max(policy.stages)
-    return [
-        d.id
-        for d in session.scalars(select(Document).order_by(Document.id))
-        if (_due(d, reviews.get(d.id)) - ctx.today).days <= first
-    ]
+    sent = set(
+        session.scalars(
+            select(OutboxMessage.key).where(
+                or_(
+                    OutboxMessage.key.like("reminder:%"),
+                    OutboxMessage.key.like("reminder_note:%"),
+                    OutboxMessage.key.like("escalation:%"),
+                )
+            )
+        )
+    )
+    wanted = []
+    for document in session.scalars(select(Document).order_by(Document.id)):
+        review = reviews.get(document.id)
+        stage = reminder_stage(_due(document, review), ctx.today, policy)
+        if stage is None:
+            continue
+        if review is None:
+            wanted.append(document.id)
+            continue
+        late = (ctx.today - review.due_date).days
+        owner_turn = State(review.state) in OWNER_STATES
+        if (
+            (owner_turn and f"reminder:{review.id}:{stage}" not in sent)
+            or (owner_turn and late > 0 and f"reminder_note:{review.id}:overdue" not in sent)
+            or (late >= policy.escalate_after_days and f"escalation:{review.id}" not in sent)
+        ):
+            wanted.append(document.id)
+    return wanted
 
 
 @use_case
