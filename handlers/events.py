@@ -19,7 +19,7 @@ from workflow.chat import Understood, understand
 from workflow.context import Actor
 from workflow.errors import Refused
 from workflow.queries import reviews_owned
-from workflow.reviews import add_note, set_target_date
+from workflow.reviews import add_note, commit_to_date, set_target_date
 from workflow.summaries import open_reviews_summaries, review_summary
 
 log = logging.getLogger(__name__)
@@ -96,20 +96,13 @@ def reply(
     if meant.kind == "bad_date":
         _say(svc, where, replies.bad_date(meant.phrase or "", meant.reference))
         return
-    if review_id is None:
+    early = meant.kind == "date" and review_id is None and meant.reference is not None
+    if review_id is None and not early:
         _say(svc, where, replies.cannot_place(event.get("text", ""), _choices(svc, actor)))
         return
     try:
         if meant.kind == "date":
-            assert meant.when is not None
-            review = set_target_date(svc.ctx(actor), review_id, meant.when)
-            _say(
-                svc,
-                where,
-                replies.target_set(
-                    _reference(svc, review_id), meant.when, review.due_date, meant.phrase
-                ),
-            )
+            _commit(svc, actor, meant, where, review_id)
         else:
             add_note(svc.ctx(actor), review_id, event.get("text", ""))
             _say(svc, where, replies.note_kept(_reference(svc, review_id)))
@@ -117,6 +110,22 @@ def reply(
         answer_refusal(svc, user_id, refusal, review_id, channel=None)
         return
     svc.deliver()
+
+
+def _commit(
+    svc: Services, actor: Actor, meant: Understood, where: dict[str, Any], review_id: int | None
+) -> None:
+    assert meant.when is not None
+    if review_id is not None:
+        review = set_target_date(svc.ctx(actor), review_id, meant.when)
+    else:
+        assert meant.reference is not None
+        review = commit_to_date(svc.ctx(actor), meant.reference, meant.when)
+    _say(
+        svc,
+        where,
+        replies.target_set(_reference(svc, review.id), meant.when, review.due_date, meant.phrase),
+    )
 
 
 def _placed(svc: Services, meant: Understood, event: dict[str, Any]) -> int | None:

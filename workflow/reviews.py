@@ -497,6 +497,17 @@ def set_target_date(ctx: Ctx, review_id: int, target: date) -> Review:
 
 
 @use_case
+def commit_to_date(ctx: Ctx, reference: str, target: date) -> Review:
+    """The owner names the date they will finish a document's review. A document with no open
+    review has one opened early, with that target, in the same transaction."""
+    document = find_document(ctx, reference)
+    review = open_review_of(ctx, document)
+    if review is None:
+        review = open_review.__wrapped__(ctx, document.reference)  # type: ignore[attr-defined]
+    return set_target_date.__wrapped__(ctx, review.id, target)  # type: ignore[attr-defined]
+
+
+@use_case
 def mark_published(ctx: Ctx, reference: str, *, published_on: date | None = None) -> Document:
     document = find_document(ctx, reference)
     if not ctx.actor.is_admin:

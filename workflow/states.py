@@ -85,7 +85,8 @@ class Rule:
 _OWNER = frozenset({Role.OWNER, Role.ADMIN})
 _APPROVER = frozenset({Role.APPROVER, Role.ADMIN})
 _SLT = frozenset({Role.SLT, Role.ADMIN})
-_OPENER = frozenset({Role.SYSTEM, Role.ADMIN})
+# Reviews "can be begun before receipt of the reminder": the owner may open their own early.
+_OPENER = frozenset({Role.SYSTEM, Role.ADMIN, Role.OWNER})
 
 RULES: dict[tuple[State, Action], Rule] = {
     (State.CURRENT, Action.OPEN): Rule(State.REVIEW_DUE, _OPENER),

@@ -204,4 +204,11 @@ def test_a_review_from_reminder_to_slt_approval_and_publication(signoff: Signoff
     # Publication, by the admin's button.
     sim.click(signoff.user("admin"), admin_dm, "Mark published")
     slack.wait_for(lambda: export(signoff)["LAC-014"]["publication"] == "")
+
+    # The owner commits to a date for the next review: it is opened early, with that target.
+    sim.message(signoff.user("owner"), "I'll finish LAC-014 in 2 weeks")
+    wait_for_dm(signoff, "owner", "Noted")
+    row = export(signoff)["LAC-014"]
+    assert row["target_date"] == (TODAY + timedelta(days=14)).isoformat()
+    assert row["status"] == "review_due"
     assert DIGEST_CHANNEL  # the digest channel is exercised by the scheduling tests

@@ -96,16 +96,19 @@ def test_the_morning_run_reminds_escalates_and_digests_exactly_once(env, slack, 
 
 
 def test_after_three_weeks_off_only_what_is_due_now_is_sent(env, slack, tmp_path):
-    due = MONDAY + timedelta(days=50)
-    import_rows(env, tmp_path, [row("DOC-1", due)])
+    import_rows(env, tmp_path, [row("DOC-1", MONDAY + timedelta(days=20))])
     cli(env, tmp_path, "tick", "--now", f"{MONDAY}T09:30")
-    assert [k for k in slack.posted_keys() if k.startswith("reminder:")] == []
-    back = MONDAY + timedelta(days=40)  # stages 42 and 14 never ran; 14 applies now, not 42
+    assert [k for k in slack.posted_keys() if k.startswith("reminder:")] == ["reminder:1:42"]
+    # Off for three weeks: the 14-, 7- and 0-day stages and two Mondays' digests were missed.
+    back = MONDAY + timedelta(days=21)
     cli(env, tmp_path, "tick", "--now", f"{back}T09:30")
-    reminders = [k for k in slack.posted_keys() if k.startswith("reminder:")]
-    assert reminders == ["reminder:1:14"]
-    digests = [k for k in slack.posted_keys() if k.startswith("digest:")]
-    assert digests == ["digest:2026-11-23:digest", "digest:2026-12-28:digest"]
+    keys = slack.posted_keys()
+    assert [k for k in keys if k.startswith("reminder:")] == ["reminder:1:42", "reminder:1:0"]
+    assert "reminder_note:1:overdue" in keys  # it became overdue while signoff was off
+    assert [k for k in keys if k.startswith("digest:")] == [
+        "digest:2026-11-23:digest",
+        "digest:2026-12-14:digest",
+    ]
 
 
 def test_a_tick_killed_while_delivering_loses_nothing_and_duplicates_nothing(env, slack, tmp_path):
@@ -159,3 +162,42 @@ def test_two_ticks_at_the_same_moment_post_every_message_once(env, slack, tmp_pa
     assert max(Counter(keys).values()) == 1, Counter(keys).most_common(3)
     assert len([k for k in keys if k.startswith("reminder:")]) == 40
     assert len([k for k in keys if k.startswith("digest:")]) == 1
+
+
+def test_serve_runs_the_due_jobs_itself_and_a_bad_schedule_stops_it(env, slack, tmp_path):
+    import signal
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from tests.e2e.conftest import free_port
+
+    london = datetime.now(ZoneInfo("Europe/London"))
+    import_rows(env, tmp_path, [row("DUE-NOW", london.date() + timedelta(days=42))])
+    env = {**env, "SIGNOFF_DAILY_AT": (london - timedelta(minutes=1)).strftime("%H:%M")}
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(free_port())],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        slack.wait_for(
+            lambda: [k for k in slack.posted_keys() if k.startswith("reminder:")], timeout=60
+        )
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=20)
+    # A schedule that cannot be read stops start-up with one line naming it.
+    (tmp_path / "signoff.toml").write_text('slt_meetings = "every other blue moon"\n')
+    bad = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--port", str(free_port())],
+        env={k: v for k, v in env.items() if k != "SIGNOFF_SLT_MEETINGS"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 1
+    assert bad.stderr.strip().startswith("signoff: SIGNOFF_SLT_MEETINGS: 'every other blue moon'")
+    assert len(bad.stderr.strip().splitlines()) == 1
