@@ -17,6 +17,13 @@ class Refused(Exception):
         self.message = message
         self.code = code
         self.field = field  # for `invalid`: which input was wrong
+        self.document_id: int | None = None
+        self.review_id: int | None = None
+
+    def about(self, document_id: int | None, review_id: int | None = None) -> Refused:
+        """Name the document and review refused, so that the refusal is on their history."""
+        self.document_id, self.review_id = document_id, review_id
+        return self
 
 
 class InputProblem(Exception):

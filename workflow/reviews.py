@@ -98,9 +98,7 @@ def _authorise(ctx: Ctx, document: Document, review: Review | None, action: Acti
     try:
         rule = check(state_of(review), action, roles, reference=document.reference, who=who)
     except Refused as refusal:
-        refusal.document_id = document.id  # type: ignore[attr-defined]
-        refusal.review_id = review.id if review else None  # type: ignore[attr-defined]
-        raise
+        raise refusal.about(document.id, review.id if review else None) from None
     if roles & rule.roles <= {Role.ADMIN}:
         if Role.OWNER in rule.roles:
             return acting_owner_id(document)
@@ -113,23 +111,19 @@ def _not_stale(review: Review, seen_submission_id: int | None) -> None:
     if seen_submission_id is None or not review.submissions:
         return
     if review.submissions[-1].id != seen_submission_id:
-        refusal = Refused(
+        raise Refused(
             f"That request for {review.document.reference} is out of date: a later draft has "
             "been submitted since.",
             code="wrong_state",
-        )
-        refusal.document_id = review.document_id  # type: ignore[attr-defined]
-        refusal.review_id = review.id  # type: ignore[attr-defined]
-        raise refusal
+        ).about(review.document_id, review.id)
 
 
 def _invalid(
     message: str, document: Document, review: Review | None = None, *, field: str | None = None
 ) -> Refused:
-    refusal = Refused(message, code="invalid", field=field)
-    refusal.document_id = document.id  # type: ignore[attr-defined]
-    refusal.review_id = review.id if review else None  # type: ignore[attr-defined]
-    return refusal
+    return Refused(message, code="invalid", field=field).about(
+        document.id, review.id if review else None
+    )
 
 
 def snapshot(review: Review | None, document: Document) -> dict[str, Any]:
@@ -292,7 +286,14 @@ def _submit(
         detail=summary,
         on_behalf_of=on_behalf_of,
     )
-    if target is State.AWAITING_SLT:
+    _ask_decision(ctx, review, submission)
+    _refresh(ctx, review, event.id)
+    return submission
+
+
+def _ask_decision(ctx: Ctx, review: Review, submission: Submission) -> None:
+    """Ask whoever decides next: the SLT for a review waiting on it, else the approver."""
+    if State(review.state) is State.AWAITING_SLT:
         enqueue(
             ctx.session,
             f"slt_request:{submission.id}",
@@ -308,12 +309,10 @@ def _submit(
             f"approval_request:{submission.id}",
             "approval_request",
             now=ctx.now,
-            person_id=document.approver_id,
+            person_id=review.document.approver_id,
             review_id=review.id,
             payload={"submission_id": submission.id},
         )
-    _refresh(ctx, review, event.id)
-    return submission
 
 
 # --- deciding ------------------------------------------------------------------------------
@@ -392,15 +391,7 @@ def decide(
             payload={"decision_id": decision.id},
         )
     elif target is State.AWAITING_SLT:
-        enqueue(
-            ctx.session,
-            f"slt_request:{submission.id}",
-            "slt_request",
-            now=ctx.now,
-            audience="slt",
-            review_id=review.id,
-            payload={"submission_id": submission.id, "decision_id": decision.id},
-        )
+        _ask_decision(ctx, review, submission)
     else:
         _tell_outcome(ctx, review, document, submission, decision)
     _refresh(ctx, review, event.id)
@@ -511,9 +502,9 @@ def commit_to_date(ctx: Ctx, reference: str, target: date) -> Review:
 def mark_published(ctx: Ctx, reference: str, *, published_on: date | None = None) -> Document:
     document = find_document(ctx, reference)
     if not ctx.actor.is_admin:
-        refusal = Refused(f"Only an admin can mark {document.reference} as published.")
-        refusal.document_id = document.id  # type: ignore[attr-defined]
-        raise refusal
+        raise Refused(f"Only an admin can mark {document.reference} as published.").about(
+            document.id
+        )
     if document.pending_publication_version is None:
         raise _invalid(
             f"{document.reference} has no approved version waiting to be published.", document
@@ -554,9 +545,9 @@ def reassign(ctx: Ctx, reference: str, *, role: str, email: str) -> Document:
 
     document = find_document(ctx, reference)
     if not ctx.actor.is_admin:
-        refusal = Refused(f"Only an admin can change who holds {document.reference}.")
-        refusal.document_id = document.id  # type: ignore[attr-defined]
-        raise refusal
+        raise Refused(f"Only an admin can change who holds {document.reference}.").about(
+            document.id
+        )
     if role not in ("owner", "approver"):
         raise _invalid(f"The role must be owner or approver (got '{role}').", document)
     person = person_for_email(ctx.session, email, now=ctx.now)
@@ -608,12 +599,9 @@ def add_note(ctx: Ctx, review_id: int, text: str) -> Review:
     review = _locked_review(ctx, review_id)
     document = review.document
     if ctx.actor.person_id is None or not roles_of(ctx.actor, document):
-        refusal = Refused(
+        raise Refused(
             f"Only the people responsible for {document.reference} can add notes to its review."
-        )
-        refusal.document_id = document.id  # type: ignore[attr-defined]
-        refusal.review_id = review.id  # type: ignore[attr-defined]
-        raise refusal
+        ).about(document.id, review.id)
     audit.record(ctx, "review.note", review=review, detail=text.strip())
     return review
 
@@ -627,13 +615,10 @@ def answer_target(
     document = review.document
     roles = roles_of(ctx.actor, document)
     if not roles & {Role.APPROVER, Role.ADMIN}:
-        refusal = Refused(
+        raise Refused(
             f"Only the approver of {document.reference} "
             f"({document.approver.display}) or an admin can answer this."
-        )
-        refusal.document_id = document.id  # type: ignore[attr-defined]
-        refusal.review_id = review.id  # type: ignore[attr-defined]
-        raise refusal
+        ).about(document.id, review.id)
     asked = ctx.session.get(AuditEvent, asked_event_id)
     answered = ctx.session.scalar(
         select(AuditEvent.id).where(
@@ -650,13 +635,10 @@ def answer_target(
         or review.target_date is None
         or review.target_date.isoformat() != asked_for
     ):
-        refusal = Refused(
+        raise Refused(
             f"That target date for {document.reference} has already been answered or replaced.",
             code="wrong_state",
-        )
-        refusal.document_id = document.id  # type: ignore[attr-defined]
-        refusal.review_id = review.id  # type: ignore[attr-defined]
-        raise refusal
+        ).about(document.id, review.id)
     reason = (reason or "").strip()
     if not agree and not reason:
         raise _invalid("Tell the owner why: the reason is empty.", document, review, field="text")

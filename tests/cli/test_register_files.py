@@ -294,3 +294,17 @@ def test_a_bad_setting_stops_with_one_line_naming_it(tmp_path, monkeypatch, caps
     assert run("db", "upgrade") == 1
     err = capsys.readouterr().err.strip()
     assert err == "signoff: SIGNOFF_TIMEZONE: unknown time zone 'Mars/Olympus' (e.g. Europe/London)"
+
+
+@pytest.mark.parametrize(
+    ("command", "missing"), [(["tick"], "SLACK_BOT_TOKEN"), (["serve"], "SLACK_BOT_TOKEN")]
+)
+def test_a_command_needing_a_missing_setting_names_it_in_one_line(
+    database_url, monkeypatch, capsys, command, missing
+):
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert run(*command) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"signoff: {missing} is not set") and "\n" not in err

@@ -76,3 +76,30 @@ def test_conditions_go_to_the_owner_and_the_redraft_back_to_the_approver(runtime
     submit_draft(register.ctx(OWNER), review_id, link=None, summary="Added the IRO's role")
     requests = [m for m in outbox(register) if m[0] == "approval_request"]
     assert len(requests) == 2  # one per submission
+
+
+def test_reassigning_moves_the_open_review_tells_both_people_and_keeps_history(runtime):
+    from workflow.errors import Refused
+    from workflow.reviews import reassign
+
+    register = Register(runtime)
+    register.add(row())
+    review_id = register.bring_to(State.IN_REVIEW)
+    try:
+        reassign(register.ctx(OWNER), "LAC-014", role="owner", email="new.owner@example.org")
+    except Refused as refusal:
+        assert "Only an admin" in refusal.message
+    else:
+        raise AssertionError("an owner reassigned their own document")
+    reassign(register.ctx(ADMIN), "LAC-014", role="owner", email="New.Owner@example.org")
+    submit_no_changes(register.ctx("new.owner@example.org"), review_id)
+    assert register.review().state == State.AWAITING_APPROVAL
+    told = [(kind, person) for kind, _, person in outbox(register) if kind == "reassigned"]
+    assert len(told) == 2
+    with runtime.sessions() as session:
+        from db.models import AuditEvent
+
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "document.owner_changed")
+        ).one()
+        assert (event.before, event.after) == ({"owner": OWNER}, {"owner": "new.owner@example.org"})
