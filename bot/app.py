@@ -96,7 +96,9 @@ class Services:
         self.client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
 
 
-def build_app(services: Services, *, socket_mode: bool = False) -> App:
+def build_app(
+    services: Services, *, socket_mode: bool = False, process_before_response: bool = False
+) -> App:
     settings = services.runtime.settings
     if not socket_mode:
         settings.require("slack_signing_secret")
@@ -106,7 +108,8 @@ def build_app(services: Services, *, socket_mode: bool = False) -> App:
         request_verification_enabled=not socket_mode,
         token_verification_enabled=False,
         ignoring_self_events_enabled=True,
-        process_before_response=False,
+        # True only for the demo, which wants each step's effects before it shows them.
+        process_before_response=process_before_response,
     )
 
     @app.middleware

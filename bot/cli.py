@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-scheduler", action="store_true", help="do not run the periodic jobs in this process"
     )
 
+    demo = commands.add_parser("demo", help="try signoff in a terminal, no Slack needed")
+    demo.add_argument("--script", help="run the steps in FILE and print the transcript")
+
     tick = commands.add_parser("tick", help="run once every periodic job that is due, and exit")
     tick.add_argument(
         "--now",
@@ -64,6 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "serve": commands.serve,
         "run": commands.run_socket_mode,
         "tick": commands.tick,
+        "demo": commands.demo,
     }[args.command]
     try:
         return handler(args, load_settings())

@@ -169,3 +169,13 @@ def _logging() -> None:
         level=getattr(logging, level, logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+
+
+def demo(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from bot.demo.terminal import run_interactive, run_script
+
+    if args.script:
+        return run_script(Path(args.script))
+    return run_interactive()

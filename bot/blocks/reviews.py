@@ -171,7 +171,7 @@ def reminder(summary: ReviewSummary, render: Render) -> Msg:
         buttons.append(button("Submit draft", SUBMIT_DRAFT, value))
     still_yours = summary.state in (State.REVIEW_DUE, State.IN_REVIEW)
     blocks = [
-        header(f"Review {'overdue' if overdue else 'due'}: {summary.reference}"),
+        header(f"Review {_reminder_word(summary, overdue)}: {summary.reference}"),
         section(_title_line(summary)),
         section(
             f"Its review {when}. You are its owner.\n"
@@ -186,6 +186,12 @@ def reminder(summary: ReviewSummary, render: Render) -> Msg:
     ]
     text = f"{summary.reference} {summary.title}: review {when.replace('*', '')}"
     return message(text, blocks)
+
+
+def _reminder_word(summary: ReviewSummary, overdue: int) -> str:
+    if summary.state is State.CURRENT:
+        return "complete"
+    return "overdue" if overdue else "due"
 
 
 def reminder_note(summary: ReviewSummary, render: Render) -> Msg:

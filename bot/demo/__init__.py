@@ -1,0 +1,1 @@
+"""`signoff demo`: the whole bot in a terminal, before anyone creates a Slack app."""

@@ -1,0 +1,90 @@
+"""`signoff demo --script`: the real app in a terminal, driven from a file, its transcript read."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import bot.slack_simulator
+import bot.slack_standin
+from bot.demo import session
+from tests.e2e import conftest as e2e
+
+WALKTHROUGH = Path(__file__).with_name("walkthrough.txt")
+
+
+def run_demo(script: Path, tmp_path: Path) -> list[str]:
+    env = {
+        k: v
+        for k, v in __import__("os").environ.items()
+        if not k.startswith(("SIGNOFF_", "SLACK_")) and k != "DATABASE_URL"
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--script", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def after(lines: list[str], step: str) -> str:
+    """The transcript of one step: from its '> ' line to the next."""
+    start = lines.index(f"> {step}")
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("> ")), len(lines))
+    return "\n".join(lines[start + 1 : end])
+
+
+def test_a_review_walks_from_reminder_to_slt_approval_and_publication(tmp_path):
+    lines = run_demo(WALKTHROUGH, tmp_path)
+    olive = after(lines, "/as Olive")
+    assert "Review due: LAC-014" in olive and "[1] Start review" in olive
+    assert "Submit draft" in after(lines, "/press Submit draft for LAC-014")
+    assert "Awaiting approval by @Amir Approver" in after(lines, "/submit")
+    amir = after(lines, "/as Amir")
+    assert "Approval needed: LAC-014" in amir
+    assert "Second reviews now within three months." in amir
+    # The approver is not the SLT: refused, to him alone, nothing changed.
+    refused = after(lines, "/press Approve for LAC-014")
+    assert "(only you)" in refused
+    assert "Only a member of the Senior Leadership Team" in refused
+    sita = lines[lines.index("> /as Sita") :]
+    slt = after(sita, "/press Approve for LAC-014")
+    assert "Approved by the SLT (@Sita Leader" in slt
+    published = after(lines, "/press Mark published for LAC-014")
+    assert "Published (version 3.10)" in published
+    # A chat reply with a date.
+    london = datetime.now(ZoneInfo("Europe/London")).date()
+    next_month_end = (london.replace(day=28) + timedelta(days=40)).replace(day=1) - timedelta(
+        days=1
+    )
+    said = after(lines, "I'll finish LAC-030 by the end of next month")
+    assert "Noted: you will finish LAC-030 by" in said
+    assert f"{next_month_end.day} {next_month_end:%b %Y}" in said
+    # A week on: Monday's digest in its channel, naming what is overdue.
+    digest = after(lines, "/channel digest")
+    assert "Policies and procedures: week of" in digest and "overdue" in digest
+    assert "LAC-033 Children Missing from Care" in digest
+
+
+def test_a_step_that_cannot_be_done_is_answered_and_the_demo_goes_on(tmp_path):
+    script = tmp_path / "oops.txt"
+    script.write_text("/press Approve\n/dance\n/as Nobody\n/as Amir\n/home\n")
+    lines = run_demo(script, tmp_path)
+    assert "  ! There is no 'Approve' button here." in lines
+    assert any("There is no /dance here" in line for line in lines)
+    assert "Who would you like to be?" in lines
+    assert "== Awaiting your decision ==" in "\n".join(lines)
+
+
+def test_the_demo_and_the_end_to_end_tests_share_one_stand_in_and_one_simulator():
+    assert session.SlackStandin is bot.slack_standin.SlackStandin
+    assert session.SlackSimulator is bot.slack_simulator.SlackSimulator
+    assert e2e.SlackStandin is session.SlackStandin
+    assert e2e.SlackSimulator is session.SlackSimulator
