@@ -57,7 +57,7 @@ class Services:
 
     def actor(self, user_id: str) -> Actor | None:
         person = person_for_slack_user(self.runtime.sessions, self.client, user_id, now=self.now())
-        return self.runtime.actor_for(person) if person is not None else None
+        return self.runtime.actor_for(person, now=self.now()) if person is not None else None
 
     def ctx(self, actor: Actor) -> Ctx:
         return self.runtime.ctx(actor, now=self.now())

@@ -44,6 +44,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-scheduler", action="store_true", help="do not run the periodic jobs in this process"
     )
 
+    round_ = commands.add_parser("round", help="update rounds: the provider's update plan")
+    round_actions = round_.add_subparsers(dest="round_command", required=True, metavar="ACTION")
+    round_open = round_actions.add_parser("open", help="open a round from a plan file")
+    round_open.add_argument("name", help="the round's name, e.g. 'Spring 2027'")
+    round_open.add_argument("--deadline", required=True, help="the submission deadline")
+    round_open.add_argument(
+        "--plan",
+        required=True,
+        help="CSV or XLSX: reference, amendment, approver_emails (optional, ; between several)",
+    )
+    round_status = round_actions.add_parser("status", help="where each item of a round stands")
+    round_status.add_argument("name")
+    round_export = round_actions.add_parser("export", help="the approved items, for the provider")
+    round_export.add_argument("name")
+    round_export.add_argument(
+        "file", nargs="?", default="-", help="a .csv or .xlsx file, or - for CSV on standard output"
+    )
+
+    reassign = commands.add_parser("reassign", help="move everything someone holds to someone else")
+    reassign.add_argument("--from", dest="from_email", required=True, metavar="EMAIL")
+    reassign.add_argument("--to", dest="to_email", required=True, metavar="EMAIL")
+    reassign.add_argument(
+        "--role", choices=("owner", "approver"), help="only this role (default: both)"
+    )
+
     demo = commands.add_parser("demo", help="try signoff in a terminal, no Slack needed")
     demo.add_argument("--script", help="run the steps in FILE and print the transcript")
 
@@ -68,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": commands.run_socket_mode,
         "tick": commands.tick,
         "demo": commands.demo,
+        "round": commands.round_command,
+        "reassign": commands.reassign,
     }[args.command]
     try:
         return handler(args, load_settings())

@@ -13,7 +13,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from db.engine import make_engine
 from db.migrate import heads, upgrade
-from db.models import AuditEvent, Person
+from db.models import AuditEvent, Document, Person
 from workflow.context import SYSTEM, Ctx
 from workflow.errors import InputProblem
 from workflow.register import EXPORT_COLUMNS, validate
@@ -179,3 +179,63 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
     if args.script:
         return run_script(Path(args.script))
     return run_interactive()
+
+
+def round_command(args: argparse.Namespace, settings: Settings) -> int:
+    from workflow.dates import parse_uk_date
+    from workflow.register_files import read_rows
+    from workflow.rounds import find_round, open_round, round_export_rows, statuses, validate_plan
+
+    runtime = Runtime.start(settings)
+    ctx = runtime.ctx(runtime.command_line_actor())
+    if args.round_command == "open":
+        try:
+            deadline = parse_uk_date(args.deadline)
+        except ValueError as error:
+            raise InputProblem([f"--deadline: {error}"]) from None
+        headers, rows = read_rows(args.plan, "the plan")
+        with runtime.sessions() as session:
+            known = set(session.scalars(select(Document.reference)))
+        items, problems = validate_plan(headers, rows, known)
+        if problems:
+            raise InputProblem(
+                [str(p) for p in sorted(problems, key=lambda p: p.line)]
+                + [f"{len(problems)} problem(s) in {args.plan}; no round was opened."]
+            )
+        round_ = open_round(ctx, args.name, deadline, items)
+        print(
+            f"Opened update round {round_.name}: {len(items)} documents, deadline "
+            f"{deadline:%d %B %Y}. Their owners and approvers will be told."
+        )
+        return 0
+    if args.round_command == "status":
+        with ctx.session.begin():
+            round_ = find_round(ctx, args.name)
+            print(f"{round_.name}: deadline {round_.deadline:%d %B %Y}")
+            for status in statuses(ctx, round_):
+                print(f"  {status.reference:<12} {status.status:<20} {status.title}")
+        return 0
+    rows_out = round_export_rows(ctx, args.name)
+    write_register(
+        args.file, rows_out, ("reference", "title", "version", "approved_on", "amendment")
+    )
+    if args.file != "-":
+        print(f"Exported {len(rows_out)} approved items to {args.file}.", file=sys.stderr)
+    return 0
+
+
+def reassign(args: argparse.Namespace, settings: Settings) -> int:
+    from workflow.responsibilities import reassign_all
+
+    runtime = Runtime.start(settings)
+    moved = reassign_all(
+        runtime.ctx(runtime.command_line_actor()),
+        from_email=args.from_email,
+        to_email=args.to_email,
+        role=args.role,
+    )
+    print(
+        f"Moved {len(moved)} documents from {args.from_email} to {args.to_email}: "
+        + ", ".join(moved)
+    )
+    return 0

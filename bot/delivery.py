@@ -19,12 +19,14 @@ from sqlalchemy import or_, select, update
 
 from bot.blocks import notices
 from bot.blocks.kit import Msg
-from bot.blocks.reviews import BUILDERS, Render
+from bot.blocks.registry import BUILDERS
+from bot.blocks.reviews import Render
 from bot.identity import slack_id_for
 from bot.runtime import Runtime
 from db.models import OutboxMessage, PostedMessage
 from workflow.outbox import enqueue
 from workflow.people import person_for_email
+from workflow.responsibilities import deputy_on
 from workflow.summaries import review_summary
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,8 @@ class Delivery:
         try:
             if row.audience in ("admins", "escalation"):
                 self._expand(row, now)
+            elif row.person_id is not None and self._to_deputy(row, now):
+                pass
             elif row.audience == "review_messages":
                 self._refresh(row, now)
                 self._settle(row, now)
@@ -131,6 +135,44 @@ class Delivery:
                 )
             )
 
+    def _to_deputy(self, row: OutboxMessage, now: datetime) -> bool:
+        """While someone is away, what is for them goes to their deputy and they get a copy.
+        Split into two rows, each once-only on its own."""
+        if "deputy_of" in row.payload or "copy_to_deputy" in row.payload:
+            return False
+        assert row.person_id is not None
+        today = now.astimezone(self.runtime.settings.timezone).date()
+        with self.runtime.sessions.begin() as session:
+            deputy = deputy_on(session, row.person_id, today)
+            if deputy is None:
+                return False
+            enqueue(
+                session,
+                f"{row.key}:deputy",
+                row.kind,
+                now=now,
+                person_id=deputy,
+                review_id=row.review_id,
+                payload={**row.payload, "deputy_of": row.person_id},
+            )
+            enqueue(
+                session,
+                f"{row.key}:copy",
+                row.kind,
+                now=now,
+                person_id=row.person_id,
+                review_id=row.review_id,
+                payload={**row.payload, "copy_to_deputy": deputy},
+            )
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id)
+                .values(
+                    sent_at=now, claimed_until=None, last_error="sent to the deputy, with a copy"
+                )
+            )
+        return True
+
     def _render(
         self, kind: str, review_id: int | None, payload: dict[str, Any], now: datetime
     ) -> Msg:
@@ -140,8 +182,10 @@ class Delivery:
             if kind in BUILDERS:
                 assert review_id is not None
                 summary = review_summary(session, review_id)
-                return BUILDERS[kind](summary, Render(today, zone, payload))
-            return notices.build(kind, session, payload, today=today, zone=zone)
+                msg = BUILDERS[kind](summary, Render(today, zone, payload))
+            else:
+                msg = notices.build(kind, session, payload, today=today, zone=zone)
+            return notices.with_deputy_note(session, msg, payload)
 
     def _channel(self, row: OutboxMessage, now: datetime) -> str | None:
         settings = self.runtime.settings

@@ -15,6 +15,7 @@ from db.engine import make_engine, make_sessionmaker
 from db.migrate import ensure_current
 from db.models import Person
 from workflow.context import Actor, Ctx
+from workflow.responsibilities import standing_in_for
 
 
 @dataclass
@@ -38,18 +39,23 @@ class Runtime:
             timezone=self.settings.timezone,
         )
 
-    def actor_for(self, person: Person) -> Actor:
+    def actor_for(self, person: Person, *, now: datetime | None = None) -> Actor:
+        today = (now or datetime.now(UTC)).astimezone(self.settings.timezone).date()
+        with self.sessions() as session:
+            stands_in_for = standing_in_for(session, person.id, today)
         return Actor(
             person_id=person.id,
             label=person.email,
             is_admin=person.email in self.settings.admin_emails,
             is_slt=person.email in self.settings.slt_emails,
+            stands_in_for=stands_in_for,
         )
 
-    def actor_for_email(self, email: str) -> Actor:
+    def actor_for_email(self, email: str, *, now: datetime | None = None) -> Actor:
         with self.sessions() as session:
             person = session.query(Person).filter(Person.email == email.lower()).one()
-            return self.actor_for(person)
+            session.expunge(person)
+        return self.actor_for(person, now=now)
 
     @staticmethod
     def command_line_actor() -> Actor:

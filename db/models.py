@@ -135,6 +135,7 @@ class Review(Base):
     submissions: Mapped[list[Submission]] = relationship(
         back_populates="review", order_by="Submission.seq"
     )
+    approvers: Mapped[list[ReviewApprover]] = relationship(order_by="ReviewApprover.id")
 
 
 class Submission(Base):
@@ -158,8 +159,9 @@ class Submission(Base):
 
 class Decision(Base):
     __tablename__ = "decisions"
-    # One decision per submission and level: a double click cannot record two.
-    __table_args__ = (UniqueConstraint("submission_id", "level"),)
+    # One decision per submission, level and approver: a double click cannot record two. `slot`
+    # is 0 for the usual single approver, else the approver's person id (several approvers).
+    __table_args__ = (UniqueConstraint("submission_id", "level", "slot"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
@@ -168,6 +170,7 @@ class Decision(Base):
     # approve_with_conditions: the conditions; defer_to_slt: the reason
     text: Mapped[str | None] = mapped_column(Text)
     back_to_slt: Mapped[bool] = mapped_column(Boolean, default=False)
+    slot: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -255,3 +258,57 @@ class InboundDelivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(255), unique=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReviewApprover(Base):
+    """A review that needs several approvers (a procedure spanning services, named by an update
+    round's plan). Without rows here, the document's approver decides alone."""
+
+    __tablename__ = "review_approvers"
+    __table_args__ = (UniqueConstraint("review_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+
+
+class UpdateRound(Base):
+    """The provider's update plan: documents to amend before a hard submission deadline."""
+
+    __tablename__ = "update_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    deadline: Mapped[date] = mapped_column(Date)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    opened_by: Mapped[str] = mapped_column(String(320))
+
+    items: Mapped[list[RoundItem]] = relationship(back_populates="round", order_by="RoundItem.id")
+
+
+class RoundItem(Base):
+    __tablename__ = "round_items"
+    __table_args__ = (UniqueConstraint("round_id", "document_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("update_rounds.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"))
+    amendment: Mapped[str] = mapped_column(Text)
+
+    round: Mapped[UpdateRound] = relationship(back_populates="items")
+    document: Mapped[Document] = relationship()
+    review: Mapped[Review] = relationship()
+
+
+class Deputy(Base):
+    """Someone standing in for a person between two dates (inclusive)."""
+
+    __tablename__ = "deputies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,6 +11,7 @@ from slack_bolt import App
 from bot.app import Services
 from bot.blocks import modals
 from bot.blocks import reviews as msgs
+from bot.blocks.routes import AGREE_DUE
 from db.models import Document
 from handlers.common import Target, click
 from workflow.context import Actor
@@ -46,6 +47,7 @@ def register(app: App) -> None:
     app.action(msgs.MARK_PUBLISHED)(publish)
     app.action(msgs.AGREE_TARGET)(agree_target)
     app.action(msgs.DECLINE_TARGET)(open_decline_form)
+    app.action(AGREE_DUE)(open_agree_due_form)
 
 
 @click
@@ -92,6 +94,12 @@ def agree_target(svc: Services, actor: Actor, body: dict[str, Any], target: Targ
 @click
 def open_decline_form(svc: Services, actor: Actor, body: dict[str, Any], target: Target) -> bool:
     _open(svc, body, target, modals.decline_target)
+    return False
+
+
+@click
+def open_agree_due_form(svc: Services, actor: Actor, body: dict[str, Any], target: Target) -> bool:
+    _open(svc, body, target, modals.agree_due)
     return False
 
 

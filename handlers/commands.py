@@ -1,5 +1,6 @@
-"""`/signoff`: help, mine, due, overdue, find TEXT, show REFERENCE. Answered to the person only,
-in the command's own response."""
+"""`/signoff`: help, mine, due, overdue, find TEXT, show REFERENCE, answered to the person only
+in the command's own response; and the words that open a form (round, request REFERENCE, new,
+reassign) or name a deputy (away FROM TO @deputy)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.blocks import replies
+from handlers import admin_forms
 from handlers.common import render_for, services
 from workflow import queries
 from workflow.context import SYSTEM, Ctx
@@ -22,6 +24,9 @@ def register(app: App) -> None:
     app.command("/signoff")(on_command)
 
 
+FORMS = {"round", "request", "new", "reassign", "away"}
+
+
 def on_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     svc = services(context)
     word, _, rest = (command.get("text") or "").strip().partition(" ")
@@ -29,6 +34,17 @@ def on_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     render = render_for(svc)
     today = render.today
     actor = svc.actor(command["user_id"])
+    if word in FORMS:
+        if actor is None:
+            ack(response_type="ephemeral", text="Slack did not give me your e-mail address.")
+            return
+        try:
+            answer = admin_forms.open_form(svc, actor, word, rest.strip(), command)
+        except Refused as refusal:
+            ack(response_type="ephemeral", text=refusal.message)
+            return
+        ack(response_type="ephemeral", text=answer) if answer else ack()
+        return
     with svc.runtime.sessions() as session:
         if word in ("mine", "my") and actor is not None and actor.person_id is not None:
             msg = replies.document_list(

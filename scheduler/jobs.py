@@ -24,7 +24,30 @@ def daily(services: Services, now: datetime, period: str) -> int:
             document_ids = documents_in_window(ctx, policy)
         written = sum(len(remind(ctx, document_id, policy)) for document_id in document_ids)
         written += len(nudge_deciders(ctx, policy))
+        written += _round_notices(services, ctx)
     return written
+
+
+def _round_notices(services: Services, ctx) -> int:  # type: ignore[no-untyped-def]
+    """Ten working days before a round's deadline, a warning; weekly, the countdown; after it,
+    the report."""
+    from sqlalchemy import select
+
+    from db.models import UpdateRound
+    from workflow.dates import add_working_days
+    from workflow.rounds import round_notices
+
+    settings = services.runtime.settings
+    with ctx.session.begin():
+        deadlines = dict(ctx.session.execute(select(UpdateRound.id, UpdateRound.deadline)).all())
+    if not deadlines:
+        return 0
+    warn_on = {
+        rid: add_working_days(deadline, -10, settings.bank_holidays)
+        for rid, deadline in deadlines.items()
+    }
+    weekly = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"][ctx.today.weekday()] == settings.digest_day
+    return len(round_notices(ctx, warn_on=warn_on, weekly=weekly))
 
 
 def digest(services: Services, now: datetime, period: str) -> int:

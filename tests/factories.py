@@ -66,7 +66,8 @@ class Register:
                 person = Person(email=email, created_at=NOW)
                 session.add(person)
                 session.commit()
-            return self.runtime.actor_for(person)
+            session.expunge(person)
+        return self.runtime.actor_for(person, now=NOW)
 
     def ctx(self, actor: Actor | str, now: datetime = NOW):  # type: ignore[no-untyped-def]
         if isinstance(actor, str):

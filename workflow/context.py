@@ -24,6 +24,8 @@ class Actor:
     is_admin: bool = False
     is_slt: bool = False
     is_system: bool = False
+    # People this actor is deputy for today: they may act for them, recorded as such.
+    stands_in_for: frozenset[int] = frozenset()
 
 
 SYSTEM = Actor(person_id=None, label="signoff", is_system=True)

@@ -16,14 +16,16 @@ from workflow.register import Problem, map_headers
 Record = tuple[int, dict[str, Any]]
 
 
-def read_register(path: str | Path) -> tuple[list[Record], list[Problem]]:
-    """The file's rows as (line, {column: value}), and the problems with its header.
+def read_rows(
+    path: str | Path, what: str = "the register"
+) -> tuple[list[Any], list[tuple[int, list[Any]]]]:
+    """A CSV or XLSX file's header and its non-empty rows with their own line numbers.
 
     Raises InputProblem when the file cannot be read at all."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        raise InputProblem([f"{path.name}: the register must be a .csv or .xlsx file"])
+        raise InputProblem([f"{path.name}: {what} must be a .csv or .xlsx file"])
     if not path.is_file():
         raise InputProblem([f"{path}: no such file"])
     raw = _xlsx_rows(path) if suffix == ".xlsx" else _csv_rows(path)
@@ -31,18 +33,24 @@ def read_register(path: str | Path) -> tuple[list[Record], list[Problem]]:
         first = next(raw, None)
         if first is None:
             raise InputProblem([f"{path.name}: the file is empty; line 1 must be the header"])
-        _, headers = first
-        positions, problems = map_headers(headers)
-        records = [
-            (
-                line,
-                {column: cells[i] if i < len(cells) else None for i, column in positions.items()},
-            )
+        rows = [
+            (line, cells)
             for line, cells in raw
             if any(cell is not None and str(cell).strip() for cell in cells)
         ]
     except (csv.Error, UnicodeDecodeError) as error:
         raise InputProblem([f"{path.name}: cannot be read as CSV ({error})"]) from error
+    return first[1], rows
+
+
+def read_register(path: str | Path) -> tuple[list[Record], list[Problem]]:
+    """The file's rows as (line, {column: value}), and the problems with its header."""
+    headers, rows = read_rows(path)
+    positions, problems = map_headers(headers)
+    records = [
+        (line, {column: cells[i] if i < len(cells) else None for i, column in positions.items()})
+        for line, cells in rows
+    ]
     return records, problems
 
 

@@ -8,6 +8,7 @@ only these.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -32,7 +33,15 @@ def no_changes_statement(title: str) -> str:
     return f"The {title} has been reviewed and no changes are required."
 
 
-def roles_of(actor: Actor, document: Document) -> frozenset[Role]:
+def approver_ids(document: Document, review: Review | None = None) -> list[int]:
+    """Who must approve: the review's own approvers where it has several, else the document's."""
+    if review is not None and review.approvers:
+        return [a.person_id for a in review.approvers]
+    return [document.approver_id]
+
+
+def roles_of(actor: Actor, document: Document, review: Review | None = None) -> frozenset[Role]:
+    """The actor's roles on this document; a deputy holds the roles of whom they stand in for."""
     roles: set[Role] = set()
     if actor.is_system:
         roles.add(Role.SYSTEM)
@@ -40,11 +49,11 @@ def roles_of(actor: Actor, document: Document) -> frozenset[Role]:
         roles.add(Role.ADMIN)
     if actor.is_slt:
         roles.add(Role.SLT)
-    if actor.person_id is not None:
-        if actor.person_id == document.approver_id:
-            roles.add(Role.APPROVER)
-        if actor.person_id == acting_owner_id(document):
-            roles.add(Role.OWNER)
+    me = {actor.person_id, *actor.stands_in_for} - {None}
+    if me & set(approver_ids(document, review)):
+        roles.add(Role.APPROVER)
+    if acting_owner_id(document) in me:
+        roles.add(Role.OWNER)
     return frozenset(roles)
 
 
@@ -89,8 +98,9 @@ def state_of(review: Review | None) -> State:
 
 
 def _authorise(ctx: Ctx, document: Document, review: Review | None, action: Action) -> int | None:
-    """Check the rule; return whom an admin acted for, when the admin held no role of their own."""
-    roles = roles_of(ctx.actor, document)
+    """Check the rule; return whom the actor acted for: an admin holding no role of their own,
+    or a deputy standing in."""
+    roles = roles_of(ctx.actor, document, review)
     who = {Role.APPROVER: document.approver.display}
     owner = ctx.session.get(Person, acting_owner_id(document))
     if owner is not None:
@@ -99,11 +109,13 @@ def _authorise(ctx: Ctx, document: Document, review: Review | None, action: Acti
         rule = check(state_of(review), action, roles, reference=document.reference, who=who)
     except Refused as refusal:
         raise refusal.about(document.id, review.id if review else None) from None
-    if roles & rule.roles <= {Role.ADMIN}:
+    own = roles_of(replace(ctx.actor, stands_in_for=frozenset()), document, review)
+    if own & rule.roles <= {Role.ADMIN}:
         if Role.OWNER in rule.roles:
             return acting_owner_id(document)
         if Role.APPROVER in rule.roles:
-            return document.approver_id
+            stood_in = set(ctx.actor.stands_in_for) & set(approver_ids(document, review))
+            return min(stood_in) if stood_in else approver_ids(document, review)[0]
     return None
 
 
@@ -303,7 +315,7 @@ def _ask_decision(ctx: Ctx, review: Review, submission: Submission) -> None:
             review_id=review.id,
             payload={"submission_id": submission.id},
         )
-    else:
+    elif not review.approvers:
         enqueue(
             ctx.session,
             f"approval_request:{submission.id}",
@@ -313,6 +325,17 @@ def _ask_decision(ctx: Ctx, review: Review, submission: Submission) -> None:
             review_id=review.id,
             payload={"submission_id": submission.id},
         )
+    else:
+        for person_id in approver_ids(review.document, review):
+            enqueue(
+                ctx.session,
+                f"approval_request:{submission.id}:{person_id}",
+                "approval_request",
+                now=ctx.now,
+                person_id=person_id,
+                review_id=review.id,
+                payload={"submission_id": submission.id},
+            )
 
 
 # --- deciding ------------------------------------------------------------------------------
@@ -351,12 +374,22 @@ def decide(
         raise _invalid("Give the reason for deferring to the SLT.", document, review, field="text")
     submission = review.submissions[-1]
     level = "slt" if action in SLT_ACTIONS else "rsm"
+    slot = _slot(ctx, review, level, on_behalf_of)
+    if ctx.session.scalar(
+        select(Decision.id).where(
+            Decision.submission_id == submission.id, Decision.level == level, Decision.slot == slot
+        )
+    ):
+        raise Refused(
+            f"You have already decided on this draft of {document.reference}.", code="wrong_state"
+        ).about(document.id, review.id)
     decision = Decision(
         submission_id=submission.id,
         level=level,
         outcome=_OUTCOMES[action],
         text=text,
         back_to_slt=back_to_slt and action is Action.SLT_APPROVE_WITH_CONDITIONS,
+        slot=slot,
         decided_by_id=ctx.actor.person_id,
         decided_at=ctx.now,
     )
@@ -364,6 +397,20 @@ def decide(
     ctx.session.flush()
 
     target = next_state(state_of(review), action)
+    if target is State.CURRENT and level == "rsm" and slot and _waiting_on(ctx, review):
+        # One of several approvers: the draft waits for the others.
+        target = State.AWAITING_APPROVAL
+        event = audit.record(
+            ctx,
+            "review.approved_by_one",
+            review=review,
+            before=before,
+            after=snapshot(review, document),
+            detail=text,
+            on_behalf_of=on_behalf_of,
+        )
+        _refresh(ctx, review, event.id)
+        return decision
     if target is State.CURRENT:
         _approve(ctx, review, submission)
     else:
@@ -398,6 +445,41 @@ def decide(
     return decision
 
 
+def _slot(ctx: Ctx, review: Review, level: str, on_behalf_of: int | None) -> int:
+    """0 for a single approver or the SLT; an approver's own id where several must approve.
+    An admin coordinating several approvers decides for all of them (slot -1)."""
+    if level != "rsm" or not review.approvers:
+        return 0
+    person = (
+        on_behalf_of
+        if ctx.actor.stands_in_for
+        else (
+            ctx.actor.person_id
+            if ctx.actor.person_id in approver_ids(review.document, review)
+            else None
+        )
+    )
+    return person if person is not None else -1
+
+
+def _waiting_on(ctx: Ctx, review: Review) -> list[int]:
+    """The approvers who have not yet approved the latest draft (none once an admin has)."""
+    submission = review.submissions[-1]
+    approved = {
+        d.slot
+        for d in ctx.session.scalars(
+            select(Decision).where(
+                Decision.submission_id == submission.id,
+                Decision.level == "rsm",
+                Decision.outcome == "approved",
+            )
+        )
+    }
+    if -1 in approved:
+        return []
+    return [pid for pid in approver_ids(review.document, review) if pid not in approved]
+
+
 _OUTCOMES = {
     Action.APPROVE: "approved",
     Action.APPROVE_WITH_CONDITIONS: "approved_with_conditions",
@@ -428,7 +510,7 @@ def _approve(ctx: Ctx, review: Review, submission: Submission) -> None:
 def _tell_outcome(
     ctx: Ctx, review: Review, document: Document, submission: Submission, decision: Decision
 ) -> None:
-    for person_id in {acting_owner_id(document), document.approver_id}:
+    for person_id in {acting_owner_id(document), *approver_ids(document, review)}:
         enqueue(
             ctx.session,
             f"outcome:{decision.id}:{person_id}",
@@ -448,6 +530,18 @@ def _tell_outcome(
             review_id=review.id,
             payload={"decision_id": decision.id, "version": document.version},
         )
+    elif review.route == "unscheduled_review" and review.requested_by_id:
+        # Whoever asked for the review is told why nothing changed; the approver is copied.
+        for person_id, copy in ((review.requested_by_id, False), (document.approver_id, True)):
+            enqueue(
+                ctx.session,
+                f"explained:{review.id}:{person_id}",
+                "no_changes_explained",
+                now=ctx.now,
+                person_id=person_id,
+                review_id=review.id,
+                payload={"copy": copy, "decision_id": decision.id},
+            )
 
 
 # --- the owner's date, publication, people -------------------------------------------------
@@ -579,6 +673,13 @@ def reassign(ctx: Ctx, reference: str, *, role: str, email: str) -> Document:
     if review is not None:
         _refresh(ctx, review, event.id)
     return document
+
+
+@use_case
+def require_admin(ctx: Ctx, what: str) -> None:
+    """Refuse, and record the refusal, when someone who is not an admin tries `what`."""
+    if not ctx.actor.is_admin:
+        raise Refused(f"Only an admin (the policy officer) can {what}.")
 
 
 @use_case

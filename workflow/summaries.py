@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import AuditEvent, Decision, Document, Person, Review, Submission
-from workflow.reviews import acting_owner_id
+from workflow.reviews import acting_owner_id, approver_ids
 from workflow.states import State
 
 
@@ -84,6 +84,8 @@ class ReviewSummary:
     published_version: str | None = None
     reason: str | None = None
     next_review_due: date | None = None
+    approvers: list[PersonRef] = field(default_factory=list)  # all who must approve
+    requested_by: PersonRef | None = None
 
     @property
     def is_open(self) -> bool:
@@ -181,6 +183,10 @@ def review_summary(session: Session, review_id: int) -> ReviewSummary:
         published_version=document.published_version,
         reason=review.reason,
         next_review_due=document.next_review_due,
+        approvers=[person_ref(people[pid]) for pid in approver_ids(document, review)],  # type: ignore[misc]
+        requested_by=person_ref(people.get(review.requested_by_id))
+        if review.requested_by_id
+        else None,
     )
 
 

@@ -3,18 +3,23 @@ see and the ones tests look for."""
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from typing import Any
 
 from slack_sdk.models.blocks import (
     CheckboxesElement,
+    DatePickerElement,
     InputBlock,
     Option,
     PlainTextInputElement,
+    StaticSelectElement,
     UrlInputElement,
+    UserSelectElement,
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.kit import VIEW_BLOCK_LIMIT, clip, doc_link, render, section
+from bot.blocks.kit import VIEW_BLOCK_LIMIT, clip, doc_link, escape, render, section
 from workflow.reviews import no_changes_statement
 from workflow.summaries import ReviewSummary
 
@@ -162,5 +167,159 @@ def decline_target(summary: ReviewSummary, metadata: str) -> dict[str, Any]:
         [
             _about(summary),
             _text_input(TEXT, "Reason", placeholder="Why the review cannot wait that long"),
+        ],
+    )
+
+
+# --- the other routes and the policy officer's tools ---------------------------------------
+
+ROUND = "modal.round"
+REQUEST = "modal.request"
+NEW_DOCUMENT = "modal.new_document"
+REASSIGN = "modal.reassign"
+AGREE_DUE = "modal.agree_due"
+
+NAME = "name"
+DEADLINE = "deadline"
+PLAN = "plan"
+REASON = "reason"
+DETAILS = "details"
+REFERENCE = "reference"
+TITLE = "title"
+TYPE = "type"
+AREA = "service_area"
+OWNER = "owner"
+APPROVER = "approver"
+DUE = "due"
+FROM = "from"
+TO = "to"
+ROLE = "role"
+
+
+def _select(
+    block_id: str,
+    label: str,
+    options: dict[str, str],
+    *,
+    initial: str | None = None,
+    optional: bool = False,
+) -> InputBlock:
+    choices = [Option(value=value, label=text) for value, text in options.items()]
+    chosen = next((o for o in choices if o.value == initial), None)
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=optional,
+        element=StaticSelectElement(action_id=block_id, options=choices, initial_option=chosen),
+    )
+
+
+def _date(block_id: str, label: str, initial: date | None = None) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        element=DatePickerElement(
+            action_id=block_id, initial_date=initial.isoformat() if initial else None
+        ),
+    )
+
+
+def _person(block_id: str, label: str, *, optional: bool = False) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=optional,
+        element=UserSelectElement(action_id=block_id),
+    )
+
+
+def update_round(today: date) -> dict[str, Any]:
+    return _modal(
+        ROUND,
+        "Open an update round",
+        "Open round",
+        "{}",
+        [
+            section(
+                "Paste the provider's update plan: one line per document, "
+                "`reference, amendment, approver e-mails` (the e-mails are optional; put ; "
+                "between several when a document needs more than one approver)."
+            ),
+            _text_input(NAME, "Name", multiline=False, placeholder="Spring 2027"),
+            _date(DEADLINE, "Deadline", today),
+            _text_input(
+                PLAN,
+                "Plan",
+                placeholder="LAC-014, Update paragraph 4 for Working Together "
+                "2023, rsm.one@example.org; rsm.two@example.org",
+            ),
+        ],
+    )
+
+
+def request_review(summary_reference: str, title: str, reasons: dict[str, str]) -> dict[str, Any]:
+    return _modal(
+        REQUEST,
+        "Ask for a review",
+        "Ask",
+        json.dumps({"ref": summary_reference}),
+        [
+            section(
+                f"*{escape(summary_reference)} {escape(title)}* will be reviewed out of cycle; "
+                "its owner and the policy officer will be told why."
+            ),
+            _select(REASON, "Reason", reasons),
+            _text_input(
+                DETAILS, "Details", placeholder="What prompted it: the audit, the change, the gap"
+            ),
+        ],
+    )
+
+
+def new_document(types: dict[str, str], today: date) -> dict[str, Any]:
+    return _modal(
+        NEW_DOCUMENT,
+        "New document",
+        "Add",
+        "{}",
+        [
+            _text_input(REFERENCE, "Reference", multiline=False, placeholder="LAC-050"),
+            _text_input(TITLE, "Title", multiline=False),
+            _select(TYPE, "Type", types, initial="procedure"),
+            _text_input(AREA, "Service area", multiline=False, optional=True),
+            _person(OWNER, "Owner", optional=True),
+            _person(APPROVER, "Approver"),
+            _date(DUE, "Due date", today),
+        ],
+    )
+
+
+def reassign(roles: dict[str, str]) -> dict[str, Any]:
+    return _modal(
+        REASSIGN,
+        "Reassign documents",
+        "Reassign",
+        "{}",
+        [
+            section(
+                "Every document the first person owns or approves, and their part in open "
+                "reviews, moves to the second. Both are told, and so are the admins."
+            ),
+            _person(FROM, "From"),
+            _person(TO, "To"),
+            _select(ROLE, "Role", roles, initial="both"),
+        ],
+    )
+
+
+def agree_due(summary: ReviewSummary, metadata: str) -> dict[str, Any]:
+    return _modal(
+        AGREE_DUE,
+        "Agree the due date",
+        "Agree",
+        metadata,
+        [
+            _about(summary),
+            _date(DUE, "Due date", summary.due_date),
         ],
     )

@@ -313,6 +313,9 @@ def _decision_request(summary: ReviewSummary, render: Render, *, slt: bool) -> M
     )
     blocks = [
         header(f"{'SLT decision' if slt else 'Approval'} needed: {summary.reference}"),
+        section(_who_has_decided(summary, submission_id))
+        if not slt and len(summary.approvers) > 1
+        else None,
         section(
             _title_line(summary) + f"\nOwner {mention(summary.owner)} \u00b7 "
             f"approver {mention(summary.approver)}"
@@ -332,6 +335,25 @@ def _decision_request(summary: ReviewSummary, render: Render, *, slt: bool) -> M
     ]
     who = "the SLT's" if slt else "your"
     return message(f"{summary.reference} {summary.title} needs {who} decision.", blocks)
+
+
+def _who_has_decided(summary: ReviewSummary, submission_id: int | None) -> str:
+    """For a draft several approvers must approve: who has, and who has not yet."""
+    decided = {
+        d.decided_by.id: d
+        for d in summary.decisions
+        if d.submission_id == submission_id and d.level == "rsm" and d.decided_by
+    }
+    lines = [
+        f"\u2022 {mention(a)}: "
+        + (
+            _OUTCOME_WORDS.get(decided[a.id].outcome, "decided")
+            if a.id in decided
+            else "not yet decided"
+        )
+        for a in summary.approvers
+    ]
+    return "*Needs every approver*\n" + "\n".join(lines)
 
 
 def approval_request(summary: ReviewSummary, render: Render) -> Msg:
