@@ -13,12 +13,13 @@ from sqlalchemy import select
 
 from bot.app import Services
 from bot.blocks import replies
-from db.models import Document, PostedMessage
+from db.models import Document, Person, PostedMessage
 from handlers.common import answer_refusal, render_for, services
 from workflow.chat import Understood, understand
-from workflow.context import Actor
+from workflow.context import SYSTEM, Actor
 from workflow.errors import Refused
 from workflow.queries import reviews_owned
+from workflow.responsibilities import person_left
 from workflow.reviews import add_note, commit_to_date, set_target_date
 from workflow.summaries import open_reviews_summaries, review_summary
 
@@ -37,6 +38,23 @@ _IGNORED_SUBTYPES = {
 def register(app: App) -> None:
     app.event("message")(on_message)
     app.event("app_mention")(on_mention)
+    app.event("user_change")(on_user_change)
+
+
+def on_user_change(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+    """Someone deactivated in Slack: flag it to the admins with what they hold."""
+    user = event.get("user") or {}
+    svc = services(context)
+    if not user.get("deleted") or not svc.first_time(f"event:{body.get('event_id')}"):
+        return
+    with svc.runtime.sessions() as session:
+        person_id = session.scalar(select(Person.id).where(Person.slack_user_id == user["id"]))
+        if person_id is None:
+            email = ((user.get("profile") or {}).get("email") or "").lower()
+            person_id = session.scalar(select(Person.id).where(Person.email == email))
+    if person_id is not None:
+        person_left(svc.ctx(SYSTEM), person_id)
+        svc.deliver()
 
 
 def on_mention(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:

@@ -45,5 +45,28 @@ def publish_home(svc: Services, user_id: str) -> None:
             overdue=document_views(session, queries.overdue(session, render.today))
             if actor.is_admin
             else (),
+            rounds=_rounds(svc, session) if actor.is_admin else (),
         )
     svc.client.views_publish(user_id=user_id, view=home_view(data, render))
+
+
+def _rounds(svc: Services, session) -> list:  # type: ignore[no-untyped-def, type-arg]
+    from collections import Counter
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from db.models import UpdateRound
+    from workflow.context import SYSTEM, Ctx
+    from workflow.rounds import statuses
+
+    ctx = Ctx(session, SYSTEM, svc.now(), svc.runtime.settings.timezone)
+    shown = []
+    for round_ in session.scalars(
+        select(UpdateRound)
+        .where(UpdateRound.deadline >= ctx.today - timedelta(days=14))
+        .order_by(UpdateRound.deadline)
+    ):
+        counts = Counter(s.status for s in statuses(ctx, round_))
+        shown.append((round_.name, round_.deadline, dict(counts)))
+    return shown

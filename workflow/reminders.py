@@ -122,7 +122,9 @@ def remind(ctx: Ctx, document_id: int, policy: Policy) -> list[str]:
         ):  # type: ignore[arg-type]
             written.append(key)
 
-    if State(review.state) in OWNER_STATES:
+    # An update round's own request to the owner is its first stage: no reminder on top of it.
+    round_first = review.route == "scheduled_update" and stage == str(max(policy.stages))
+    if State(review.state) in OWNER_STATES and not round_first:
         write(f"reminder:{review.id}:{stage}", "reminder", person_id=acting_owner_id(document))
         if opened and days_overdue <= 0:  # already late: the overdue note says it all
             write(

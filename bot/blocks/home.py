@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from slack_sdk.models.views import View
@@ -52,6 +53,8 @@ class HomeData:
     is_admin: bool = False
     counts: dict[str, int] = field(default_factory=dict)
     overdue: Sequence[DocumentView] = ()
+    # (round name, deadline, {status: count}) for rounds whose deadline has not long passed
+    rounds: Sequence[tuple[str, date, dict[str, int]]] = ()
 
 
 def _owner_buttons(summary: ReviewSummary) -> list[Any]:
@@ -166,6 +169,17 @@ def home_view(data: HomeData, render_: Render) -> dict[str, Any]:
                 else "*Overdue:* none"
             )
         )
+    if data.is_admin and data.rounds:
+        blocks.append(header("Update rounds"))
+        for name, deadline, counts in data.rounds:
+            left = (deadline - render_.today).days
+            when = f"{left} days to go" if left >= 0 else "deadline passed"
+            blocks.append(
+                section(
+                    f"*{escape(name)}* \u2014 deadline {day(deadline)} ({when})\n"
+                    + " \u00b7 ".join(f"{k}: *{v}*" for k, v in counts.items())
+                )
+            )
     blocks.append(context(escape("Reply to me in Messages with a date, status or help.")))
     return View(
         type="home", blocks=render(blocks, limit=VIEW_BLOCK_LIMIT, more="See /signoff mine.")

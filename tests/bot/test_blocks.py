@@ -15,7 +15,8 @@ from slack_sdk.models.views import View
 from bot.blocks import modals, periodic, replies
 from bot.blocks.home import HomeData, home_view
 from bot.blocks.kit import clip, render, section
-from bot.blocks.reviews import BUILDERS, Render
+from bot.blocks.registry import BUILDERS
+from bot.blocks.reviews import Render
 from workflow.states import State
 from workflow.summaries import (
     DecisionView,
@@ -64,6 +65,9 @@ def summary(state: State = State.AWAITING_APPROVAL, **changes: object) -> Review
         history=[Step(AT, "Olive Owner", "review.submitted", HUGE)] * 40,
         pending_publication_version="3.10",
         next_review_due=date(2028, 3, 1),
+        approvers=[APPROVER, OWNER],
+        requested_by=OWNER,
+        reason=HUGE,
     )
     return replace(base, **changes)
 
@@ -94,6 +98,12 @@ PAYLOADS = {
     "escalation": {},
     "nudge": {"working_days": 12, "slt": False},
     "target_declined": {"target_date": "2027-03-20", "reason": HUGE},
+    "update_request": {"round": "Spring 2027", "deadline": "2027-03-15", "amendment": HUGE},
+    "round_note": {"round": "Spring 2027", "deadline": "2027-03-15", "amendment": HUGE},
+    "round_warning": {"round": "Spring 2027", "deadline": "2027-03-15"},
+    "review_requested": {},
+    "no_changes_explained": {"copy": True},
+    "new_document": {},
 }
 
 

@@ -29,7 +29,7 @@ def test_the_manifest_has_the_home_the_command_interactivity_and_the_events_used
     # Every event signoff listens for, and only those.
     from handlers import events, home
 
-    listened = {"message.im", "app_home_opened", "app_mention"}
+    listened = {"message.im", "app_home_opened", "app_mention", "user_change"}
     assert set(m["settings"]["event_subscriptions"]["bot_events"]) == listened
     assert events.register and home.register
     urls = {
