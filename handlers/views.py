@@ -31,9 +31,8 @@ Values = dict[str, Any]
 def register(app: App) -> None:
     app.view(modals.SUBMIT_DRAFT)(on_submit_draft)
     app.view(modals.NO_CHANGES)(on_no_changes)
-    app.view(modals.CONDITIONS)(on_conditions)
-    app.view(modals.SLT_CONDITIONS)(on_slt_conditions)
-    app.view(modals.DEFER)(on_defer)
+    for callback_id, action in DECISION_FORMS.items():
+        app.view(callback_id)(decision_form(action))
     app.view(modals.DECLINE_TARGET)(on_decline_target)
     register_routes(app)
 
@@ -107,38 +106,27 @@ def on_no_changes(svc: Services, actor: Actor, values: Values, target: Target) -
     submit_no_changes(svc.ctx(actor), target.review_id, statement=statement)
 
 
-@submission
-def on_conditions(svc: Services, actor: Actor, values: Values, target: Target) -> None:
-    decide(
-        svc.ctx(actor),
-        target.review_id,
-        Action.APPROVE_WITH_CONDITIONS,
-        text=field(values, modals.TEXT),
-        seen_submission_id=target.second,
-    )
+# The decision forms differ only in the decision they record.
+DECISION_FORMS = {
+    modals.CONDITIONS: Action.APPROVE_WITH_CONDITIONS,
+    modals.SLT_CONDITIONS: Action.SLT_APPROVE_WITH_CONDITIONS,
+    modals.DEFER: Action.DEFER_TO_SLT,
+}
 
 
-@submission
-def on_slt_conditions(svc: Services, actor: Actor, values: Values, target: Target) -> None:
-    decide(
-        svc.ctx(actor),
-        target.review_id,
-        Action.SLT_APPROVE_WITH_CONDITIONS,
-        text=field(values, modals.TEXT),
-        back_to_slt=ticked(values, modals.BACK_TO_SLT),
-        seen_submission_id=target.second,
-    )
+def decision_form(action: Action) -> Callable[..., None]:
+    def on_decision(svc: Services, actor: Actor, values: Values, target: Target) -> None:
+        decide(
+            svc.ctx(actor),
+            target.review_id,
+            action,
+            text=field(values, modals.TEXT),
+            back_to_slt=ticked(values, modals.BACK_TO_SLT),
+            seen_submission_id=target.second,
+        )
 
-
-@submission
-def on_defer(svc: Services, actor: Actor, values: Values, target: Target) -> None:
-    decide(
-        svc.ctx(actor),
-        target.review_id,
-        Action.DEFER_TO_SLT,
-        text=field(values, modals.TEXT),
-        seen_submission_id=target.second,
-    )
+    on_decision.__name__ = f"on_{action.value}"
+    return submission(on_decision)
 
 
 @submission
