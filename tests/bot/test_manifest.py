@@ -17,7 +17,10 @@ def manifest() -> dict:
 
 
 def test_the_manifest_is_valid_by_slacks_schema():
-    jsonschema.validate(manifest(), json.loads(SCHEMA.read_text()))
+    validator = jsonschema.Draft7Validator(json.loads(SCHEMA.read_text()))
+    assert [error.message for error in validator.iter_errors(manifest())] == []
+    broken = {**manifest(), "oauth_config": {"scopes": {"bot": "chat:write"}}}
+    assert list(validator.iter_errors(broken))  # the schema does catch a wrong manifest
 
 
 def test_the_manifest_has_the_home_the_command_interactivity_and_the_events_used():
