@@ -119,10 +119,11 @@ def open_round(ctx: Ctx, name: str, deadline: date, items: Sequence[PlanItem]) -
         )
     if not items:
         raise Refused("The plan names no documents.", code="invalid", field="plan")
-    if ctx.session.scalar(
-        select(UpdateRound.id).where(func.lower(UpdateRound.name) == name.lower())
-    ):
-        raise Refused(f"There is already a round called {name}.", code="invalid", field="name")
+    existing = ctx.session.scalar(
+        select(UpdateRound.name).where(func.lower(UpdateRound.name) == name.lower())
+    )
+    if existing is not None:
+        raise Refused(f"There is already a round called {existing}.", code="invalid", field="name")
     round_ = UpdateRound(name=name, deadline=deadline, opened_at=ctx.now, opened_by=ctx.actor.label)
     ctx.session.add(round_)
     ctx.session.flush()
