@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Person
+from workflow.context import SYSTEM, Ctx
 from workflow.outbox import enqueue
 from workflow.people import person_for_email
+from workflow.responsibilities import person_left
 
 
 def slack_id_for(
@@ -48,7 +51,12 @@ def slack_id_for(
             )
             return None
         _remember(person, found)
-        return person.slack_user_id
+        user_id = person.slack_user_id
+    if found.get("deleted"):
+        # Deactivated in Slack: flag it to the admins, and their approvers act as owners.
+        person_left(Ctx(sessions(), SYSTEM, now, ZoneInfo("UTC")), person_id)
+        return None
+    return user_id
 
 
 def person_for_slack_user(
@@ -80,5 +88,3 @@ def _remember(person: Person, user: dict) -> None:
     person.slack_user_id = user["id"]
     person.slack_lookup = "found"
     person.name = person.name or profile.get("real_name") or user.get("real_name") or None
-    if user.get("deleted"):
-        person.active = False

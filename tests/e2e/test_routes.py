@@ -317,3 +317,19 @@ def test_a_deputy_for_a_week_gets_the_requests_and_acts_for_the_approver(signoff
     assert "hoqa@example.org for approver@example.org" in signoff.cli("history", "LAC-014").stdout
     bad = signoff.sim.command(signoff.user("approver"), "away next week <@UHOQA>")
     assert "/signoff away 01/12/2026" in json.dumps(bad.json())
+
+
+def test_someone_found_deactivated_when_looked_up_is_flagged_once(signoff: Signoff):
+    from bot.slack_standin import SlackUser
+
+    signoff.slack.users.append(SlackUser("UGONE", "gone@example.org", "Gwen Gone", deleted=True))
+    register(
+        signoff,
+        [lac_014(TODAY + timedelta(days=42)).replace("owner@example.org", "gone@example.org")],
+    )
+    tick(signoff, TODAY)
+    tick(signoff, TODAY + timedelta(days=1))
+    flagged = [m for m in signoff.slack.dms_to(signoff.user("admin")) if "gone@" in m.text]
+    assert len(flagged) == 1 and "LAC-014" in texts(flagged[0])
+    assert not signoff.slack.dms_to("UGONE")
+    assert export(signoff)["LAC-014"]["status"] == "review_due"
