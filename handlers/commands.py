@@ -43,7 +43,10 @@ def on_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         except Refused as refusal:
             ack(response_type="ephemeral", text=refusal.message)
             return
-        ack(response_type="ephemeral", text=answer) if answer else ack()
+        if answer:
+            ack(response_type="ephemeral", text=answer)
+        else:
+            ack()
         return
     with svc.runtime.sessions() as session:
         if word in ("mine", "my") and actor is not None and actor.person_id is not None:
