@@ -3,16 +3,25 @@ creates a new document for a gap. (Update rounds are in workflow/rounds.py.)"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
+
+from sqlalchemy import func, select
 
 from db.models import Document, Review
 from workflow import audit
-from workflow.context import Ctx, use_case
+from workflow.context import SYSTEM, Ctx, use_case
 from workflow.errors import Refused
 from workflow.outbox import enqueue
 from workflow.people import person_for_email
 from workflow.register import DOC_TYPES, default_cycle
-from workflow.reviews import acting_owner_id, find_document, open_review, open_review_of
+from workflow.reviews import (
+    acting_owner_id,
+    find_document,
+    open_review,
+    open_review_of,
+    roles_of,
+)
 from workflow.states import Role, State
 
 REASONS = {
@@ -58,6 +67,7 @@ def request_review(ctx: Ctx, reference: str, *, reason: str, details: str) -> Re
         reason=f"{REASONS[reason]}: {details}",
         requested_by_id=ctx.actor.person_id,
     )
+    audit.record(ctx, "review.requested", review=review, detail=review.reason)
     enqueue(
         ctx.session,
         f"requested:{review.id}:owner",
@@ -78,24 +88,17 @@ def request_review(ctx: Ctx, reference: str, *, reason: str, details: str) -> Re
 
 
 def _as_system(ctx: Ctx) -> Ctx:
-    from dataclasses import replace
-
-    from workflow.context import SYSTEM
-
+    """Opening a review is signoff's to do; it does so here on the requester's behalf."""
     return replace(ctx, actor=replace(SYSTEM, label=f"signoff for {ctx.actor.label}"))
 
 
 @use_case
 def agree_due_date(ctx: Ctx, review_id: int, due: date) -> Review:
     """The owner and an admin settle when an unscheduled or new review is due."""
-    from sqlalchemy import select
-
     review = ctx.session.scalar(select(Review).where(Review.id == review_id).with_for_update())
     if review is None:
         raise Refused(f"There is no review {review_id}.", code="not_found")
     document = review.document
-    from workflow.reviews import roles_of, snapshot
-
     if not roles_of(ctx.actor, document, review) & {Role.OWNER, Role.ADMIN}:
         raise Refused(
             f"Only the owner of {document.reference} or an admin can set when its review is due."
@@ -108,13 +111,13 @@ def agree_due_date(ctx: Ctx, review_id: int, due: date) -> Review:
         raise Refused(
             f"{due:%d %B %Y} has passed: give a date from today on.", code="invalid", field="due"
         ).about(document.id, review.id)
-    before = snapshot(review, document)
+    before = review.due_date
     review.due_date = due
     audit.record(
         ctx,
         "review.due_date_agreed",
         review=review,
-        before={**before, "due_date": before.get("due_date")},
+        before={"due_date": before},
         after={"due_date": due},
     )
     return review
@@ -148,7 +151,7 @@ def create_document(
     if problems:
         field, message = next(iter(problems.items()))
         raise Refused(message, code="invalid", field=field)
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     if ctx.session.scalar(
         select(Document.id).where(func.upper(Document.reference) == reference.upper())

@@ -126,6 +126,12 @@ _STEP_WORDS = {
     "review.target_agreed": "agreed the target date",
     "review.target_declined": "declined the target date",
     "review.note": "added a note",
+    "review.requested": "asked for an unscheduled review",
+    "review.due_date_agreed": "agreed the due date",
+    "review.approved_by_one": "approved (others still to decide)",
+    "review.reminded": "reminded the owner",
+    "review.escalated": "escalated",
+    "round.item_added": "added it to an update round",
 }
 
 
