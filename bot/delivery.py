@@ -23,15 +23,28 @@ from bot.blocks.registry import BUILDERS
 from bot.blocks.reviews import Render
 from bot.identity import slack_id_for
 from bot.runtime import Runtime
-from db.models import OutboxMessage, PostedMessage
+from db.models import OutboxMessage, Person, PostedMessage, Review
 from workflow.outbox import enqueue
 from workflow.people import person_for_email
 from workflow.responsibilities import deputy_on
+from workflow.reviews import acting_owner_id
 from workflow.summaries import review_summary
 
 log = logging.getLogger(__name__)
 
 CLAIM_FOR = timedelta(minutes=2)
+# Messages asking the owner to act: when the owner has left, the acting owner gets them.
+OWNER_KINDS = frozenset(
+    {
+        "reminder",
+        "conditions",
+        "update_request",
+        "round_warning",
+        "new_document",
+        "target_declined",
+        "review_requested",
+    }
+)
 METADATA_EVENT = "signoff_message"
 
 
@@ -173,6 +186,38 @@ class Delivery:
             )
         return True
 
+    def _to_acting_owner(self, row: OutboxMessage, now: datetime) -> bool:
+        """An owner who has left: what was for them goes to whoever now acts as owner."""
+        if row.kind not in OWNER_KINDS or row.review_id is None:
+            return False
+        with self.runtime.sessions.begin() as session:
+            person = session.get(Person, row.person_id)
+            review = session.get(Review, row.review_id)
+            if person is None or person.active or review is None:
+                return False
+            acting = acting_owner_id(review.document)
+            if acting == person.id:
+                return False
+            enqueue(
+                session,
+                f"{row.key}:acting",
+                row.kind,
+                now=now,
+                person_id=acting,
+                review_id=row.review_id,
+                payload=row.payload,
+            )
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id)
+                .values(
+                    sent_at=now,
+                    claimed_until=None,
+                    last_error=f"{person.email} has left: sent to the acting owner",
+                )
+            )
+        return True
+
     def _render(
         self, kind: str, review_id: int | None, payload: dict[str, Any], now: datetime
     ) -> Msg:
@@ -204,7 +249,7 @@ class Delivery:
                     "SIGNOFF_SLT_CHANNEL" if row.audience == "slt" else "SIGNOFF_DIGEST_CHANNEL"
                 )
                 self._failed(row, now, f"{setting} is not set")
-            else:
+            elif not self._to_acting_owner(row, now):
                 self._settle(row, now, error="skipped: this person is not in Slack")
             return
         msg = self._render(row.kind, row.review_id, row.payload, now)

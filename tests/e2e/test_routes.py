@@ -333,3 +333,42 @@ def test_someone_found_deactivated_when_looked_up_is_flagged_once(signoff: Signo
     assert len(flagged) == 1 and "LAC-014" in texts(flagged[0])
     assert not signoff.slack.dms_to("UGONE")
     assert export(signoff)["LAC-014"]["status"] == "review_due"
+    # The reminder that was for her went to the approver, who acts as owner until reassigned.
+    redirected = [
+        m
+        for m in signoff.slack.dms_to(signoff.user("approver"))
+        if "Review due: LAC-014" in texts(m)
+    ]
+    assert len(redirected) == 1 and "No changes needed" in texts(redirected[0])
+
+
+def test_the_reassign_form_moves_an_approvers_documents(signoff: Signoff):
+    register(
+        signoff,
+        [
+            lac_014(TODAY + timedelta(days=90)),
+            CP_001.format(due=f"{TODAY + timedelta(days=90):%d/%m/%Y}"),
+        ],
+    )
+    view = command_view(signoff, "admin", "reassign")
+    reply = signoff.sim.submit(
+        signoff.user("admin"),
+        view,
+        {"From": signoff.user("approver"), "To": signoff.user("hoqa"), "Role": "Approver only"},
+    )
+    assert reply.status == 200 and not reply.body, reply
+    rows = export(signoff)
+    assert (
+        rows["LAC-014"]["approver_email"]
+        == rows["CP-001"]["approver_email"]
+        == ("hoqa@example.org")
+    )
+    assert rows["LAC-014"]["owner_email"] == "owner@example.org"
+    assert "CP-001, LAC-014" in wait_for_dm(signoff, "hoqa", "now hoqa@example.org").text
+    same = command_view(signoff, "admin", "reassign")
+    reply = signoff.sim.submit(
+        signoff.user("admin"),
+        same,
+        {"From": signoff.user("hoqa"), "To": signoff.user("hoqa"), "Role": "Owner and approver"},
+    )
+    assert reply.json()["errors"] == {"to": "Choose two different people."}
