@@ -212,7 +212,7 @@ def round_command(args: argparse.Namespace, settings: Settings) -> int:
         with ctx.session.begin():
             round_ = find_round(ctx, args.name)
             print(f"{round_.name}: deadline {round_.deadline:%d %B %Y}")
-            for status in statuses(ctx, round_):
+            for status in statuses(round_, ctx.today, ctx.timezone):
                 print(f"  {status.reference:<12} {status.status:<20} {status.title}")
         return 0
     rows_out = round_export_rows(ctx, args.name)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import date
 from typing import Any
 
 from slack_bolt import App, BoltContext
+from sqlalchemy.orm import Session
 
 from bot.app import Services
 from bot.blocks.home import HomeData, home_view
 from handlers.common import render_for, services
 from workflow import queries
+from workflow.rounds import open_rounds
 from workflow.summaries import document_views, review_summary
 
 
@@ -50,23 +54,9 @@ def publish_home(svc: Services, user_id: str) -> None:
     svc.client.views_publish(user_id=user_id, view=home_view(data, render))
 
 
-def _rounds(svc: Services, session) -> list:  # type: ignore[no-untyped-def, type-arg]
-    from collections import Counter
-    from datetime import timedelta
-
-    from sqlalchemy import select
-
-    from db.models import UpdateRound
-    from workflow.context import SYSTEM, Ctx
-    from workflow.rounds import statuses
-
-    ctx = Ctx(session, SYSTEM, svc.now(), svc.runtime.settings.timezone)
-    shown = []
-    for round_ in session.scalars(
-        select(UpdateRound)
-        .where(UpdateRound.deadline >= ctx.today - timedelta(days=14))
-        .order_by(UpdateRound.deadline)
-    ):
-        counts = Counter(s.status for s in statuses(ctx, round_))
-        shown.append((round_.name, round_.deadline, dict(counts)))
-    return shown
+def _rounds(svc: Services, session: Session) -> list[tuple[str, date, dict[str, int]]]:
+    render = render_for(svc)
+    return [
+        (round_.name, round_.deadline, dict(Counter(s.status for s in items)))
+        for round_, items in open_rounds(session, render.today, render.zone)
+    ]

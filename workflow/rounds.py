@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -244,8 +244,20 @@ def find_round(ctx: Ctx, name: str) -> UpdateRound:
     return round_
 
 
-def statuses(ctx: Ctx, round_: UpdateRound) -> list[ItemStatus]:
-    return [item_status(item, round_.deadline, ctx.today, ctx.timezone) for item in round_.items]
+def statuses(round_: UpdateRound, today: date, zone: Any) -> list[ItemStatus]:
+    return [item_status(item, round_.deadline, today, zone) for item in round_.items]
+
+
+def open_rounds(
+    session: Any, today: date, zone: Any, *, days_after: int = 14
+) -> list[tuple[UpdateRound, list[ItemStatus]]]:
+    """Rounds whose deadline is ahead or only just past, with where each item stands."""
+    rounds = session.scalars(
+        select(UpdateRound)
+        .where(UpdateRound.deadline >= today - timedelta(days=days_after))
+        .order_by(UpdateRound.deadline)
+    )
+    return [(r, statuses(r, today, zone)) for r in rounds]
 
 
 @use_case
@@ -260,7 +272,7 @@ def round_export_rows(ctx: Ctx, name: str) -> list[dict[str, Any]]:
             "approved_on": s.approved_on,
             "amendment": s.amendment,
         }
-        for s in statuses(ctx, round_)
+        for s in statuses(round_, ctx.today, ctx.timezone)
         if s.status == "decided"
     ]
 
@@ -297,7 +309,7 @@ def round_notices(ctx: Ctx, *, warn_on: dict[int, date], weekly: bool) -> list[s
         ):
             written.append(f"round_status:{round_.id}")
         if ctx.today >= warn_on[round_.id]:
-            for status in statuses(ctx, round_):
+            for status in statuses(round_, ctx.today, ctx.timezone):
                 if status.status == "decided":
                     continue
                 item_review = ctx.session.get(Review, status.review_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from bot.blocks.kit import Msg, context, day, escape, header, message, section, 
 from bot.blocks.reviews import Render
 from db.models import AuditEvent, Deputy, Document, Person, UpdateRound
 from workflow import queries
+from workflow.rounds import ItemStatus, statuses
 from workflow.summaries import document_views, review_summary
 
 
@@ -99,19 +100,10 @@ def monthly_report(session: Session, payload: dict[str, Any], render: Render) ->
 
 def _round_lines(
     session: Session, payload: dict[str, Any], render: Render
-) -> tuple[Any, list[Any]]:
-    from workflow.rounds import statuses
-
+) -> tuple[UpdateRound, list[ItemStatus]]:
     round_ = session.get(UpdateRound, payload["round_id"])
     assert round_ is not None
-    return round_, statuses(_ctx(session, render), round_)
-
-
-def _ctx(session: Session, render: Render):  # type: ignore[no-untyped-def]
-    from workflow.context import SYSTEM, Ctx
-
-    now = datetime.combine(render.today, time(12), tzinfo=render.zone)
-    return Ctx(session, SYSTEM, now, render.zone)
+    return round_, statuses(round_, render.today, render.zone)
 
 
 def round_status(session: Session, payload: dict[str, Any], render: Render) -> Msg:

@@ -31,7 +31,11 @@ HELP_TEXT = (
     "\u2022 *status* or *what's due*: your open reviews.\n"
     "\u2022 Anything else you write about a review is kept on its history.\n"
     "\u2022 */signoff* `mine` \u00b7 `due` \u00b7 `overdue` \u00b7 `find TEXT` \u00b7 "
-    "`show REFERENCE` \u00b7 `help`"
+    "`show REFERENCE` \u00b7 `help`\n"
+    "\u2022 `/signoff request REFERENCE`: ask for an unscheduled review \u00b7 "
+    "`/signoff away FROM TO @deputy`: someone to stand in while you are away\n"
+    "\u2022 For the policy officer: `/signoff round` (an update round), `new` (a new "
+    "document), `reassign`"
 )
 
 
