@@ -16,6 +16,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
 
 from bot.blocks import notices
 from bot.blocks.kit import Msg
@@ -127,25 +128,13 @@ class Delivery:
         settings = self.runtime.settings
         emails = settings.admin_emails if row.audience == "admins" else settings.escalation_emails
         with self.runtime.sessions.begin() as session:
-            for email in emails:
-                person = person_for_email(session, email, now=now)
-                enqueue(
-                    session,
-                    f"{row.key}:{email}",
-                    row.kind,
-                    now=now,
-                    person_id=person.id,
-                    review_id=row.review_id,
-                    payload=row.payload,
-                )
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row.id)
-                .values(
-                    sent_at=now,
-                    claimed_until=None,
-                    last_error=None if emails else f"nobody to send to: {row.audience} is empty",
-                )
+            people = [person_for_email(session, email, now=now).id for email in emails]
+            _hand_on(
+                session,
+                row,
+                now,
+                [(email, pid, row.payload) for email, pid in zip(emails, people, strict=True)],
+                note=None if emails else f"nobody to send to: {row.audience} is empty",
             )
 
     def _to_deputy(self, row: OutboxMessage, now: datetime) -> bool:
@@ -159,30 +148,15 @@ class Delivery:
             deputy = deputy_on(session, row.person_id, today)
             if deputy is None:
                 return False
-            enqueue(
+            _hand_on(
                 session,
-                f"{row.key}:deputy",
-                row.kind,
-                now=now,
-                person_id=deputy,
-                review_id=row.review_id,
-                payload={**row.payload, "deputy_of": row.person_id},
-            )
-            enqueue(
-                session,
-                f"{row.key}:copy",
-                row.kind,
-                now=now,
-                person_id=row.person_id,
-                review_id=row.review_id,
-                payload={**row.payload, "copy_to_deputy": deputy},
-            )
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row.id)
-                .values(
-                    sent_at=now, claimed_until=None, last_error="sent to the deputy, with a copy"
-                )
+                row,
+                now,
+                [
+                    ("deputy", deputy, {**row.payload, "deputy_of": row.person_id}),
+                    ("copy", row.person_id, {**row.payload, "copy_to_deputy": deputy}),
+                ],
+                note="sent to the deputy, with a copy",
             )
         return True
 
@@ -198,23 +172,12 @@ class Delivery:
             acting = acting_owner_id(review.document)
             if acting == person.id:
                 return False
-            enqueue(
+            _hand_on(
                 session,
-                f"{row.key}:acting",
-                row.kind,
-                now=now,
-                person_id=acting,
-                review_id=row.review_id,
-                payload=row.payload,
-            )
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row.id)
-                .values(
-                    sent_at=now,
-                    claimed_until=None,
-                    last_error=f"{person.email} has left: sent to the acting owner",
-                )
+                row,
+                now,
+                [("acting", acting, row.payload)],
+                note=f"{person.email} has left: sent to the acting owner",
             )
         return True
 
@@ -344,6 +307,34 @@ class Delivery:
                     claimed_until=None, last_error=error, next_attempt_at=now + backoff(attempts)
                 )
             )
+
+
+def _hand_on(
+    session: Session,
+    row: OutboxMessage,
+    now: datetime,
+    successors: list[tuple[str, int | None, dict[str, Any]]],
+    *,
+    note: str | None,
+) -> None:
+    """Settle `row` by writing, in the same transaction, the rows that carry it on: one per
+    person, each with a key of its own and so once-only on its own."""
+    assert row.person_id is not None or row.audience is not None
+    for suffix, person_id, payload in successors:
+        enqueue(
+            session,
+            f"{row.key}:{suffix}",
+            row.kind,
+            now=now,
+            person_id=person_id,
+            review_id=row.review_id,
+            payload=payload,
+        )
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row.id)
+        .values(sent_at=now, claimed_until=None, last_error=note)
+    )
 
 
 def _describe(error: Exception) -> str:
