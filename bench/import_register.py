@@ -8,11 +8,11 @@ Prints figures; asserts nothing. Runs on a throwaway SQLite file, or on DATABASE
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from measure import timed_signoff
 
 HEADER = (
     "reference,title,type,service_area,owner_email,approver_email,review_cycle_months,"
@@ -33,27 +33,15 @@ def main() -> None:
         env = dict(os.environ)
         env.setdefault("DATABASE_URL", f"sqlite:///{Path(folder) / 'bench.db'}")
 
-        def timed(*args: str) -> tuple[float, int]:
-            start = time.perf_counter()
-            result = subprocess.run(
-                ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "bot", *args],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            peak_kib = int(result.stderr.strip().splitlines()[-1])
-            return time.perf_counter() - start, peak_kib
-
-        timed("db", "upgrade")
+        timed_signoff(env, "db", "upgrade")
         for label, args in (
             (f"import {rows} new rows", ("import", str(path))),
             (f"import {rows} unchanged rows", ("import", str(path))),
             (f"export {rows} rows to CSV", ("export", str(Path(folder) / "out.csv"))),
             (f"export {rows} rows to XLSX", ("export", str(Path(folder) / "out.xlsx"))),
         ):
-            seconds, peak = timed(*args)
-            print(f"{label:<34} {seconds:6.2f} s   peak RSS {peak / 1024:6.1f} MiB")
+            seconds, peak = timed_signoff(env, *args)
+            print(f"{label:<34} {seconds:6.2f} s   peak RSS {peak:6.1f} MiB")
 
 
 if __name__ == "__main__":

@@ -10,12 +10,12 @@ Prints figures; asserts nothing. SQLite in a temporary folder, or DATABASE_URL i
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import date, timedelta
 from pathlib import Path
+
+from measure import timed_signoff
 
 from bot.slack_standin import SlackStandin, SlackUser
 
@@ -55,26 +55,15 @@ def main() -> None:
             "SIGNOFF_ADMIN_EMAILS": "person0@example.org",
         }
 
-        def run(*args: str) -> tuple[float, float]:
-            start = time.perf_counter()
-            result = subprocess.run(
-                ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "bot", *args],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            return time.perf_counter() - start, int(result.stderr.strip().splitlines()[-1]) / 1024
-
-        run("db", "upgrade")
-        run("import", str(register))
+        timed_signoff(env, "db", "upgrade")
+        timed_signoff(env, "import", str(register))
         for label, moment in (
             ("first morning", f"{today}T09:30"),
             ("same morning again", f"{today}T10:30"),
             ("next morning", f"{today + timedelta(days=1)}T09:30"),
         ):
             before = len(slack.calls_of("chat.postMessage"))
-            seconds, peak = run("tick", "--now", moment)
+            seconds, peak = timed_signoff(env, "tick", "--now", moment)
             posted = len(slack.calls_of("chat.postMessage")) - before
             rate = f"{seconds / posted * 1000:6.1f} ms a message" if posted else ""
             print(
