@@ -1,18 +1,25 @@
 """Databases for the tests: a real SQLite file per test, or, with SIGNOFF_TEST_DATABASE_URL set,
-a PostgreSQL schema of this run's own whose tables are emptied before each test."""
+a PostgreSQL schema of this run's own whose tables are emptied before each test.
+
+Time: tests take it from the `clock` fixture, never from the machine. `pytest --clock-at
+INSTANT` moves the machine's clock too (this process and every process it starts) and starts
+the tests' clock there, to show that nothing depends on the hour or the date it runs at."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.clock import FixedClock
 from bot.runtime import Runtime
 from bot.settings import Settings
 from db.engine import make_engine
@@ -20,6 +27,73 @@ from db.migrate import upgrade
 from db.models import Base
 
 POSTGRES_URL = os.environ.get("SIGNOFF_TEST_DATABASE_URL")
+
+# Where the tests' clock starts unless --clock-at says otherwise: a Monday morning in London.
+DEFAULT_START = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+# The instants .ci/run moves the clock to: either side of midnight, the night the UK's clocks go
+# back (before and after 01:00 UTC), the last day of a year, and a leap day.
+CLOCK_CHECK_INSTANTS = (
+    "2026-11-24T00:05:00Z",
+    "2026-11-24T23:55:00Z",
+    "2026-10-25T00:30:00Z",
+    "2026-10-25T01:30:00Z",
+    "2026-12-31T12:00:00Z",
+    "2028-02-29T12:00:00Z",
+)
+CLOCKSHIFT = Path(__file__).parent / "clockshift"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock-at",
+        metavar="INSTANT",
+        help="move the machine's clock to INSTANT (ISO 8601 with a zone, e.g. "
+        "2026-10-25T01:30Z) for this process and those it starts, and start the tests' clock "
+        "there",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    text_ = config.getoption("--clock-at")
+    if not text_:
+        return
+    instant = datetime.fromisoformat(text_.replace("Z", "+00:00"))
+    if instant.tzinfo is None:
+        raise pytest.UsageError("--clock-at needs a zone, e.g. 2026-10-25T01:30Z")
+    import time_machine
+
+    # The machine's clock, read once, to know how far to move it.
+    shift = (instant - datetime.now(UTC)).total_seconds()
+    os.environ["TESTS_CLOCK_SHIFT_SECONDS"] = str(shift)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(CLOCKSHIFT), os.environ.get("PYTHONPATH")])
+    )
+    config._signoff_travel = time_machine.travel(instant, tick=True)  # type: ignore[attr-defined]
+    config._signoff_travel.start()  # type: ignore[attr-defined]
+    config._signoff_start = instant.astimezone(UTC)  # type: ignore[attr-defined]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    start = getattr(config, "_signoff_start", None)
+    return (
+        f"clock moved to {start.isoformat()}" if start else f"tests' clock starts {DEFAULT_START}"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _root_logging() -> Iterator[None]:
+    """A command run in-process sets up logging for a process: put it back for the next test."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.fixture
+def clock(request: pytest.FixtureRequest) -> FixedClock:
+    """The tests' clock: it stands still until a test moves it."""
+    return FixedClock(getattr(request.config, "_signoff_start", DEFAULT_START))
 
 
 def _with_search_path(url: str, schema: str) -> str:
@@ -87,7 +161,45 @@ def settings(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
 
 
 @pytest.fixture
-def runtime(settings: Settings) -> Iterator[Runtime]:
-    runtime = Runtime.start(settings)
+def runtime(settings: Settings, clock: FixedClock) -> Iterator[Runtime]:
+    runtime = Runtime.start(settings, clock=clock)
     yield runtime
     runtime.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def year(_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A year of a register's life through the real use cases (tests/history.py), built once per
+    session in a database of its own, and only read by the tests that use it."""
+    from tests.history import ADMIN, SLT, build_year
+
+    schema = None
+    if POSTGRES_URL:
+        schema = f"signoff_year_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(POSTGRES_URL)
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = _with_search_path(POSTGRES_URL, schema)
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+    else:
+        path = tmp_path_factory.mktemp("year") / "signoff.db"
+        shutil.copy(_sqlite_template, path)
+        url = f"sqlite:///{path}"
+    settings = Settings(
+        _env_file=None,
+        database_url=url,
+        timezone_name="Europe/London",
+        admin_emails=[ADMIN],
+        slt_emails=[SLT],
+    )
+    runtime = Runtime.start(settings, clock=FixedClock(DEFAULT_START))
+    try:
+        yield build_year(runtime)
+    finally:
+        runtime.engine.dispose()
+        if schema is not None:
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()

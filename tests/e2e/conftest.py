@@ -1,5 +1,8 @@
 """End to end: `signoff serve` started on loopback as its own process, a Slack Web API stand-in
-recording every call, and requests signed as Slack signs them."""
+recording every call, and requests signed as Slack signs them.
+
+The server and every command run at the tests' clock (`signoff --now`): the server's clock
+stands where the test put it when the server started, and `restart()` moves it on."""
 
 from __future__ import annotations
 
@@ -9,16 +12,20 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.slack_simulator import SlackSimulator
-from bot.slack_standin import SlackStandin, SlackUser
+from bot.clock import FixedClock
+from bot.platforms.slack.simulator import SlackSimulator
+from bot.platforms.slack.standin import SlackStandin, SlackUser
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+LONDON = ZoneInfo("Europe/London")
 SLT_CHANNEL = "CSLT0001"
 DIGEST_CHANNEL = "CDIGEST01"
 
@@ -48,10 +55,22 @@ class Signoff:
     slack: SlackStandin
     sim: SlackSimulator
     workdir: Path
+    clock: FixedClock
+    server: Server | None = field(default=None, repr=False)
+
+    @property
+    def today(self) -> date:
+        return self.clock.now().astimezone(LONDON).date()
+
+    def restart(self) -> None:
+        """Start the server again at the clock's now: its own clock stands where it started."""
+        assert self.server is not None
+        self.server.stop()
+        self.server.start(self.clock.now())
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [sys.executable, "-m", "bot", *args],
+            [sys.executable, "-m", "bot", "--now", self.clock.now().isoformat(), *args],
             env=self.env,
             capture_output=True,
             text=True,
@@ -98,40 +117,118 @@ def slack() -> Iterator[SlackStandin]:
     standin.stop()
 
 
-@pytest.fixture
-def signoff(database_url: str, slack: SlackStandin, tmp_path: Path) -> Iterator[Signoff]:
-    env = base_env(database_url, slack.base_url)
-    port = free_port()
-    log = (tmp_path / "serve.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", str(port), "--no-scheduler"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=tmp_path,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as reply:
-                if reply.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            log.close()
-            raise AssertionError(
-                "signoff serve did not start:\n" + (tmp_path / "serve.log").read_text()
+@dataclass
+class Server:
+    """`signoff serve` (or `run`) as its own process, on a port of its own, at a moment of the
+    test's."""
+
+    env: dict[str, str]
+    workdir: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    # The periodic jobs stay with `signoff tick` unless a test wants the server's own.
+    scheduler: bool = False
+    log_name: str = "serve.log"
+    clock_runs: bool = False
+    # "run": Socket Mode, its health check and metrics on `port`.
+    command: str = "serve"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / self.log_name
+
+    def start(self, now: datetime) -> None:
+        log_path = self.log_path
+        with log_path.open("a") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "bot",
+                    "--now",
+                    now.isoformat(),
+                    *(["--clock-runs"] if self.clock_runs else []),
+                    self.command,
+                    "--health-port" if self.command == "run" else "--port",
+                    str(self.port),
+                    *([] if self.scheduler else ["--no-scheduler"]),
+                ],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.workdir,
             )
-        time.sleep(0.1)
-    sim = SlackSimulator(url + "/slack/events", SECRET, slack)
-    try:
-        yield Signoff(url, env, slack, sim, tmp_path)
-    finally:
-        process.terminate()
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as reply:
+                    if reply.status == 200:
+                        return
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(
+                    f"signoff {self.command} did not start:\n" + log_path.read_text()
+                )
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
         try:
-            process.wait(timeout=10)
+            self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+@pytest.fixture
+def signoff(
+    database_url: str, slack: SlackStandin, tmp_path: Path, clock: FixedClock
+) -> Iterator[Signoff]:
+    env = base_env(database_url, slack.base_url)
+    server = Server(env, tmp_path)
+    server.start(clock.now())
+    sim = SlackSimulator(server.url + "/slack/events", SECRET, slack)
+    try:
+        yield Signoff(server.url, env, slack, sim, tmp_path, clock, server)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def start_signoff(
+    database_url: str, slack: SlackStandin, tmp_path: Path, clock: FixedClock
+) -> Iterator[Callable[..., Signoff]]:
+    """`signoff serve` with settings of the test's own: `start_signoff(SIGNOFF_X="1")`; with
+    `started=False` the test starts it (after importing a register, say)."""
+    servers: list[Server] = []
+
+    def start(
+        *, scheduler: bool = False, started: bool = True, clock_runs: bool = False, **settings: str
+    ) -> Signoff:
+        env = {**base_env(database_url, slack.base_url), **settings}
+        server = Server(
+            env,
+            tmp_path,
+            scheduler=scheduler,
+            log_name=f"serve-{len(servers)}.log",
+            clock_runs=clock_runs,
+        )
+        servers.append(server)
+        if started:
+            server.start(clock.now())
+        sim = SlackSimulator(server.url + "/slack/events", SECRET, slack)
+        return Signoff(server.url, env, slack, sim, tmp_path, clock, server)
+
+    try:
+        yield start
+    finally:
+        for server in servers:
+            server.stop()

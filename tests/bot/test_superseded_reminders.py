@@ -1,0 +1,53 @@
+"""Weekly reminders of a late review: the latest carries the buttons and the whole text; each
+earlier one becomes one line once a later one is posted, and is not updated again."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+
+from bot.platforms.slack.blocks.kit import day
+from db.models import Review
+from scheduler.runner import run_due_jobs
+from tests.e2e.conftest import USERS
+from tests.factories import OWNER, row
+from workflow.context import Actor
+from workflow.register_sync import import_register
+from workflow.reviews import submit_no_changes
+
+
+def test_earlier_reminders_collapse_to_one_line_and_stay_out_of_later_updates(
+    services, slack, clock
+):
+    runtime = services.runtime
+    zone = runtime.settings.timezone
+    today = clock.now().astimezone(zone).date()
+    import_register(
+        runtime.ctx(Actor(None, "test", is_admin=True)),
+        [row("LAC-033", next_review_due=today - timedelta(days=20))],
+    )
+    days = [today + timedelta(days=n) for n in range(0, 22)]
+    for each in days:
+        clock.set(datetime.combine(each, time(9, 30), tzinfo=zone))
+        run_due_jobs(services, clock.now())
+    owner = USERS["owner"].id
+    reminders = [m for m in slack.dms_to(owner) if "LAC-033" in m.text]
+    assert len(reminders) == 4  # 20, 21, 28 and 35 days late
+    posted_on = [today, today + timedelta(days=1), today + timedelta(days=8), days[15]]
+    latest, earlier = reminders[-1], reminders[:-1]
+    assert "Submit draft" in json.dumps(latest.blocks)
+    for message, next_one in zip(earlier, posted_on[1:], strict=True):
+        assert len(message.blocks) == 1 and "Submit draft" not in json.dumps(message.blocks)
+        assert f"superseded by the reminder of {day(next_one)}" in message.text
+
+    updates = len(slack.calls_of("chat.update"))
+    with runtime.sessions() as session:
+        review_id = session.scalar(select(Review.id))
+    submit_no_changes(runtime.ctx(runtime.actor_for_email(OWNER)), review_id)
+    services.delivery.run(clock.now())
+    updated = [c.args["ts"] for c in slack.calls_of("chat.update")[updates:]]
+    assert latest.ts in updated
+    assert not {m.ts for m in earlier} & set(updated)
+    assert "Review submitted: LAC-033" in json.dumps(latest.blocks)
