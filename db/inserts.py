@@ -11,6 +11,32 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
+def _insert(session: Session, model: type):  # type: ignore[no-untyped-def]
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(model)
+    if dialect == "sqlite":
+        return sqlite.insert(model)
+    raise NotImplementedError(f"signoff does not support {dialect}")  # pragma: no cover
+
+
+def insert_many_if_absent(
+    session: Session, model: type, rows: list[dict[str, Any]], key: list[str], *, chunk: int = 200
+) -> int:
+    """Insert each row unless one with its key exists, a chunk of rows per statement (so that
+    thousands take a few statements, within the databases' limits on parameters). How many
+    were inserted."""
+    inserted = 0
+    for start in range(0, len(rows), chunk):
+        statement = _insert(session, model).values(rows[start : start + chunk])
+        inserted += len(
+            session.execute(
+                statement.on_conflict_do_nothing(index_elements=key).returning(model.id)  # type: ignore[attr-defined]
+            ).all()
+        )
+    return inserted
+
+
 def insert_if_absent(session: Session, model: type, values: dict[str, Any], key: list[str]) -> bool:
     """True when this call inserted the row."""
     dialect = session.get_bind().dialect.name

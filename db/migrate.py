@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine
 
 
 class DatabaseNotReady(Exception):
     """The database is missing tables or behind the latest migration."""
+
+
+@dataclass(frozen=True)
+class Upgraded:
+    """What `upgrade` found and left: the migrations the database was at, before and after."""
+
+    before: frozenset[str]
+    after: frozenset[str]
+
+    def describe(self) -> str:
+        after = _names(self.after)
+        if not self.before:
+            return f"Created the tables (migration {after})."
+        if self.before == self.after:
+            return f"The database is already up to date (migration {after})."
+        return f"Migrated the database from migration {_names(self.before)} to {after}."
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -20,8 +39,11 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head") -> Upgraded:
+    before, _latest = heads(engine)
     command.upgrade(alembic_config(engine), revision)
+    after, _latest = heads(engine)
+    return Upgraded(frozenset(before), frozenset(after))
 
 
 def heads(engine: Engine) -> tuple[set[str], set[str]]:
@@ -29,6 +51,12 @@ def heads(engine: Engine) -> tuple[set[str], set[str]]:
     script = ScriptDirectory.from_config(alembic_config(engine))
     with engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())
+    unknown = sorted(rev for rev in current if not _known(script, rev))
+    if unknown:
+        raise DatabaseNotReady(
+            f"The database is at migration {', '.join(unknown)}, which this signoff does not "
+            "know: a newer signoff migrated it. Run that version, or restore a backup."
+        )
     return current, set(script.get_heads())
 
 
@@ -40,6 +68,17 @@ def ensure_current(engine: Engine) -> None:
         )
     if current != latest:
         raise DatabaseNotReady(
-            f"The database is at migration {', '.join(sorted(current))} but this signoff "
-            f"needs {', '.join(sorted(latest))}. Run `signoff db upgrade` first."
+            f"The database is at migration {_names(current)} but this signoff "
+            f"needs {_names(latest)}. Run `signoff db upgrade` first."
         )
+
+
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def _names(revisions: set[str] | frozenset[str]) -> str:
+    return ", ".join(sorted(revisions)) or "none"

@@ -5,6 +5,7 @@ read with dateparser, day first, preferring the future, in the organisation's ti
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -38,14 +39,18 @@ _DATE_CUES = re.compile(
     re.I,
 )
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\b")
+# Letters then digits, as references are written (LAC-014, CP001); which of them are meant as
+# references is told by the register's own prefixes.
+_REFERENCE_LIKE = re.compile(r"\b([A-Za-z]+)[-_/.]?(\d+[A-Za-z0-9]*)\b")
 
 
 @dataclass(frozen=True)
 class Understood:
-    kind: str  # help | status | date | bad_date | note
+    kind: str  # help | status | date | bad_date | note | no_such_document
     reference: str | None = None
     when: date | None = None
     phrase: str | None = None
+    did_you_mean: str | None = None  # for no_such_document: the nearest known reference
 
 
 def references_in(text: str, known: set[str]) -> list[str]:
@@ -59,6 +64,26 @@ def references_in(text: str, known: set[str]) -> list[str]:
     return found
 
 
+def unknown_references(text: str, known: set[str]) -> list[str]:
+    """What `text` names as a reference that the register does not hold, in capitals: a word
+    written like one of the register's references, with one of its prefixes."""
+    known_upper = {ref.upper() for ref in known}
+    prefixes = {m.group(1).upper() for ref in known if (m := _REFERENCE_LIKE.fullmatch(ref))}
+    found = []
+    for match in _REFERENCE_LIKE.finditer(text):
+        token = match.group(0).upper()
+        if match.group(1).upper() in prefixes and token not in known_upper and token not in found:
+            found.append(token)
+    return found
+
+
+def nearest_reference(written: str, known: set[str]) -> str | None:
+    """The known reference `written` most likely meant (LAC-14 for LAC-014), if any is close."""
+    by_upper = {ref.upper(): ref for ref in known}
+    close = difflib.get_close_matches(written.upper(), list(by_upper), n=1, cutoff=0.8)
+    return by_upper[close[0]] if close else None
+
+
 def understand(text: str, *, today: date, zone: ZoneInfo, known: set[str]) -> Understood:
     text = " ".join((text or "").split())
     if _HELP.match(text):
@@ -67,6 +92,12 @@ def understand(text: str, *, today: date, zone: ZoneInfo, known: set[str]) -> Un
         return Understood("status")
     references = references_in(text, known)
     reference = references[0] if references else None
+    unknown = unknown_references(text, known)
+    if reference is None and unknown:
+        # Never taken as the thread's review, nor kept as a note on it.
+        return Understood(
+            "no_such_document", phrase=unknown[0], did_you_mean=nearest_reference(unknown[0], known)
+        )
     rest = text
     for ref in references:
         rest = re.sub(re.escape(ref), " ", rest, flags=re.I)

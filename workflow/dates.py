@@ -27,6 +27,11 @@ _ORDINAL = re.compile(r"(?<=\d)(st|nd|rd|th)\b", re.IGNORECASE)
 DATE_EXAMPLES = "2027-03-14, 14/03/2027, 14-03-2027 or 14 Mar 2027"
 
 
+def days_late(due: date, today: date) -> int:
+    """Whole days past `due` on `today`, 0 until then: the one count of "days overdue"."""
+    return max(0, (today - due).days)
+
+
 def add_months(start: date, months: int) -> date:
     """`start` plus `months`, clamped to the month's end (31 Jan + 1 month is 28 or 29 Feb)."""
     return start + relativedelta(months=months)

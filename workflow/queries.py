@@ -10,7 +10,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Decision, Document, Review, Submission
-from workflow.reviews import acting_owner_id
+from workflow.governance import APPROVER
+from workflow.reviews import acting_owner_id, approver_ids
 from workflow.states import State
 
 
@@ -37,20 +38,35 @@ def reviews_owned(session: Session, person_id: int) -> list[int]:
     return [r.id for r in _open_reviews(session) if acting_owner_id(r.document) == person_id]
 
 
-def reviews_to_decide(session: Session, person_id: int) -> list[int]:
+def reviews_to_decide(
+    session: Session, person_id: int, bodies: frozenset[str] = frozenset()
+) -> list[int]:
+    """Reviews awaiting the person's decision: as the document's approver, or in a body they
+    decide in (`bodies`, from the governance)."""
     return [
         r.id
         for r in _open_reviews(session)
-        if r.state == State.AWAITING_APPROVAL and r.document.approver_id == person_id
+        if r.state == State.AWAITING_APPROVAL
+        and (
+            (r.body in (None, APPROVER) and person_id in approver_ids(r.document, r))
+            or r.body in bodies
+        )
     ]
 
 
 def all_awaiting_approval(session: Session) -> list[int]:
-    return [r.id for r in _open_reviews(session) if r.state == State.AWAITING_APPROVAL]
+    """Every review with a body: awaiting a decision, or out for consultation before one."""
+    with_a_body = (State.AWAITING_APPROVAL.value, State.IN_CONSULTATION.value)
+    return [r.id for r in _open_reviews(session) if r.state in with_a_body]
 
 
-def reviews_at_slt(session: Session) -> list[int]:
-    return [r.id for r in _open_reviews(session) if r.state == State.AWAITING_SLT]
+def reviews_with(session: Session, body: str) -> list[int]:
+    """Reviews awaiting `body`'s decision."""
+    return [
+        r.id
+        for r in _open_reviews(session)
+        if r.state == State.AWAITING_APPROVAL and r.body == body
+    ]
 
 
 def recently_decided(session: Session, person_id: int, *, limit: int = 5) -> list[int]:

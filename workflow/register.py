@@ -7,8 +7,8 @@ everything wrong with it out. Every problem names the file's own line and the co
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -27,6 +27,8 @@ COLUMNS = (
     "next_review_due",
     "version",
     "link",
+    "approving_committee",
+    "governed_by",
 )
 # Written by `signoff export` and read back without complaint, but never imported: they are
 # what signoff knows, not what the register says.
@@ -64,6 +66,11 @@ _ALIASES = {
     "next_review": "next_review_due",
     "review_date": "next_review_due",
     "next_review_date": "next_review_due",
+    "committee": "approving_committee",
+    "approved_by": "approving_committee",
+    "follows": "governed_by",
+    "governing_documents": "governed_by",
+    "parent_documents": "governed_by",
 }
 
 
@@ -95,6 +102,11 @@ class RegisterRow:
     next_review_due: date
     version: str | None
     link: str | None
+    # The approving committee the governance should take it to: a body's name, as written.
+    committee: str | None = None
+    # The references of the documents it follows; None where the file has no such column (the
+    # links signoff knows then stay as they are).
+    governed_by: tuple[str, ...] | None = None
 
 
 def _key(text: str) -> str:
@@ -235,6 +247,12 @@ def parse_row(line: int, values: Mapping[str, Any]) -> RegisterRow | list[Proble
                 f"give next_review_due or last_approved (dates like {DATE_EXAMPLES})",
             )
 
+    governed_by = None
+    if "governed_by" in values:
+        governed_by = split_references(_text(values.get("governed_by")))
+        if reference and reference.upper() in {ref.upper() for ref in governed_by}:
+            problem("governed_by", f"{reference} cannot follow itself")
+
     if problems:
         return problems
     assert doc_type is not None and cycle is not None and next_due is not None
@@ -253,7 +271,144 @@ def parse_row(line: int, values: Mapping[str, Any]) -> RegisterRow | list[Proble
         next_review_due=next_due,
         version=_text(values.get("version")) or None,
         link=_text(values.get("link")) or None,
+        committee=" ".join(_text(values.get("approving_committee")).split()) or None,
+        governed_by=governed_by,
     )
+
+
+def split_references(text: str) -> tuple[str, ...]:
+    """`LAC-014; CP-012` as references, each once, in the order written."""
+    found: dict[str, str] = {}
+    for part in text.split(";"):
+        reference = part.strip()
+        if reference:
+            found.setdefault(reference.upper(), reference)
+    return tuple(found.values())
+
+
+def check_governed_by(
+    rows: Sequence[RegisterRow], known: Mapping[str, Sequence[str]]
+) -> list[Problem]:
+    """The problems with the rows' `governed_by`, each on its line: a reference neither in the
+    file nor in the register, and every cycle (a document that, through others, would follow
+    itself). `known` is what the register holds already: each reference and what it follows,
+    which a row of the file replaces when the file has the column."""
+    problems: list[Problem] = []
+    line_of = {row.reference.upper(): row.line for row in rows}
+    name = {ref.upper(): ref for ref in known}
+    name |= {row.reference.upper(): row.reference for row in rows}
+    follows: dict[str, list[str]] = {
+        ref.upper(): [g.upper() for g in governing] for ref, governing in known.items()
+    }
+    for row in rows:
+        follows.setdefault(row.reference.upper(), [])
+        if row.governed_by is None:
+            continue
+        kept = []
+        for reference in row.governed_by:
+            if reference.upper() not in name:
+                problems.append(
+                    Problem(
+                        row.line,
+                        "governed_by",
+                        f"'{reference}' is neither in the register nor in this file; give the "
+                        f"references of the documents {row.reference} follows, separated by ; "
+                        "(e.g. LAC-014; CP-012)",
+                    )
+                )
+            elif reference.upper() != row.reference.upper():
+                kept.append(reference.upper())
+        follows[row.reference.upper()] = kept
+    for cycle in _cycles(follows):
+        lines = sorted({line_of[ref] for ref in cycle if ref in line_of})
+        if not lines:
+            continue  # the register's own links, untouched by this file
+        names = [name.get(ref, ref) for ref in [*cycle, cycle[0]]]
+        path = f"{names[0]} follows {names[1]}" + "".join(
+            f", which follows {later}" for later in names[2:]
+        )
+        where = f"line {lines[0]}" if len(lines) == 1 else "lines " + ", ".join(map(str, lines))
+        problems.append(
+            Problem(
+                lines[0],
+                "governed_by",
+                f"a cycle: {path} ({where}); a document cannot follow itself, even through others",
+            )
+        )
+    return problems
+
+
+def _cycles(follows: Mapping[str, Sequence[str]]) -> list[list[str]]:
+    """One cycle through each strongly connected group of documents that has one, as the
+    references in order (Tarjan's algorithm, without recursion)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+    counter = 0
+    for root in sorted(follows):
+        if root in index:
+            continue
+        work = [(root, iter(follows.get(root, ())))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, edges = work[-1]
+            advanced = False
+            for child in edges:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(follows.get(child, ()))))
+                    advanced = True
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    groups.append(group)
+    return [_path_within(set(group), follows) for group in groups]
+
+
+def _path_within(group: set[str], follows: Mapping[str, Sequence[str]]) -> list[str]:
+    """A cycle through the group's first member, by the shortest way back to it."""
+    start = min(group)
+    came_from: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        following = []
+        for node in frontier:
+            for child in follows.get(node, ()):
+                if child not in group:
+                    continue
+                if child == start:
+                    path = [node]
+                    while path[-1] != start:
+                        path.append(came_from[path[-1]])
+                    return list(reversed(path))
+                if child not in came_from:
+                    came_from[child] = node
+                    following.append(child)
+        frontier = following
+    return sorted(group)
 
 
 def validate(
@@ -284,3 +439,30 @@ def validate(
             else:
                 first_line[key] = line
     return rows, problems
+
+
+def name_committees(
+    rows: list[RegisterRow], bodies: Mapping[str, Sequence[str]]
+) -> tuple[list[RegisterRow], list[Problem]]:
+    """Each row's approving committee as the governance's key for it. A register names a
+    committee as people do ("Executive Committee"); `bodies` maps each key to the names it goes
+    by. A committee the governance does not know is a problem on that line."""
+    known = {_key(name): key for key, names in bodies.items() for name in (key, *names) if name}
+    named, problems = [], []
+    for row in rows:
+        if row.committee is None:
+            named.append(row)
+            continue
+        key = known.get(_key(row.committee))
+        if key is None:
+            listing = ", ".join(sorted(bodies)) or "none: the governance has no bodies"
+            problems.append(
+                Problem(
+                    row.line,
+                    "approving_committee",
+                    f"'{row.committee}' is not a body of the governance; use one of {listing}",
+                )
+            )
+            continue
+        named.append(replace(row, committee=key))
+    return named, problems

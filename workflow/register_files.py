@@ -87,20 +87,41 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
         workbook.close()
 
 
+Sheet = tuple[str, list[Mapping[str, Any]], tuple[str, ...]]
+
+
 def write_register(
-    target: str | Path, rows: list[Mapping[str, Any]], columns: tuple[str, ...]
-) -> None:
-    """CSV or XLSX by extension; `-` writes CSV to standard output. Dates as ISO."""
+    target: str | Path,
+    rows: list[Mapping[str, Any]],
+    columns: tuple[str, ...],
+    *,
+    more: tuple[Sheet, ...] = (),
+) -> list[Path]:
+    """CSV or XLSX by extension; `-` writes CSV to standard output. Dates as ISO. `more` are
+    further sheets (name, rows, columns): sheets of the workbook after the register's, or for
+    CSV files of their own beside it (`register-archive.csv`). The files written."""
     if str(target) == "-":
+        if more:
+            raise InputProblem(
+                [f"-: {more[0][0].lower()} needs a file of its own: give a .csv or .xlsx file"]
+            )
         _write_csv(sys.stdout, rows, columns)
-        return
+        return []
     path = Path(target)
     suffix = path.suffix.lower()
     if suffix == ".csv":
+        written = [path]
         with path.open("w", newline="", encoding="utf-8") as handle:
             _write_csv(handle, rows, columns)
+        for name, sheet_rows, sheet_columns in more:
+            beside = path.with_name(f"{path.stem}-{name.lower()}{path.suffix}")
+            with beside.open("w", newline="", encoding="utf-8") as handle:
+                _write_csv(handle, sheet_rows, sheet_columns)
+            written.append(beside)
+        return written
     elif suffix == ".xlsx":
-        _write_xlsx(path, rows, columns)
+        _write_xlsx(path, rows, columns, more)
+        return [path]
     else:
         raise InputProblem(
             [f"{path.name}: export to a .csv or .xlsx file, or - for standard output"]
@@ -122,20 +143,26 @@ def _write_csv(handle: Any, rows: list[Mapping[str, Any]], columns: tuple[str, .
         writer.writerow([_cell_text(row.get(column)) for column in columns])
 
 
-def _write_xlsx(path: Path, rows: list[Mapping[str, Any]], columns: tuple[str, ...]) -> None:
+def _write_xlsx(
+    path: Path,
+    rows: list[Mapping[str, Any]],
+    columns: tuple[str, ...],
+    more: tuple[Sheet, ...] = (),
+) -> None:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Register")
-    sheet.append(list(columns))
-    for row in rows:
-        cells: list[Any] = []
-        for column in columns:
-            value = row.get(column)
-            if isinstance(value, (date, int)):
-                cells.append(value)
-            else:
-                # Text stays text: a version "3.10" must not come back as the number 3.1.
-                cells.append(_cell_text(value) or None)
-        sheet.append(cells)
+    for name, sheet_rows, sheet_columns in (("Register", rows, columns), *more):
+        sheet = workbook.create_sheet(name)
+        sheet.append(list(sheet_columns))
+        for row in sheet_rows:
+            cells: list[Any] = []
+            for column in sheet_columns:
+                value = row.get(column)
+                if isinstance(value, (date, int)):
+                    cells.append(value)
+                else:
+                    # Text stays text: a version "3.10" must not come back as the number 3.1.
+                    cells.append(_cell_text(value) or None)
+            sheet.append(cells)
     workbook.save(path)

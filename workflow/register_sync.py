@@ -9,10 +9,13 @@ from typing import Any
 from sqlalchemy import select
 
 from db.models import Document, Person, Review
-from workflow import audit
+from workflow import audit, links
 from workflow.context import Ctx, use_case
+from workflow.dates import days_late
+from workflow.queries import due_by
 from workflow.register import RegisterRow
 from workflow.states import State
+from workflow.words import counted
 
 # The register fields an import may set, in the order the history shows them.
 _FIELDS = (
@@ -26,6 +29,7 @@ _FIELDS = (
     "next_review_due",
     "version",
     "link",
+    "committee",
 )
 
 
@@ -42,15 +46,20 @@ class ImportResult:
 
     def summary(self) -> str:
         if not self.changed:
+            if self.unchanged == 1:
+                return "No changes: the 1 document already matches the register."
+            if not self.unchanged:
+                return "No changes: the file has no documents."
             return f"No changes: all {self.unchanged} documents already match the register."
+        total = len(self.created) + len(self.updated) + self.unchanged
         parts = [
             f"{len(self.created)} added",
             f"{len(self.updated)} updated",
             f"{self.unchanged} unchanged",
         ]
         if self.people_created:
-            parts.append(f"{self.people_created} new people")
-        return "Imported the register: " + ", ".join(parts) + "."
+            parts.append(counted(self.people_created, "new person", "new people"))
+        return f"Imported the register ({counted(total, 'document')}): " + ", ".join(parts) + "."
 
 
 def _values(document: Document, emails: dict[int, str]) -> dict[str, Any]:
@@ -65,6 +74,7 @@ def _values(document: Document, emails: dict[int, str]) -> dict[str, Any]:
         "next_review_due": document.next_review_due,
         "version": document.version,
         "link": document.link,
+        "committee": document.committee,
     }
 
 
@@ -110,6 +120,7 @@ def import_register(ctx: Ctx, rows: list[RegisterRow]) -> ImportResult:
                 next_review_due=row.next_review_due,
                 version=row.version,
                 link=row.link,
+                committee=row.committee,
                 created_at=ctx.now,
                 updated_at=ctx.now,
             )
@@ -142,8 +153,36 @@ def import_register(ctx: Ctx, rows: list[RegisterRow]) -> ImportResult:
             after={name: wanted[name] for name in sorted(changed)},
             detail=f"line {row.line}",
         )
+    _link(ctx, rows, documents, result)
     audit.record(ctx, "register.imported", detail=result.summary())
     return result
+
+
+def _link(
+    ctx: Ctx, rows: list[RegisterRow], documents: dict[str, Document], result: ImportResult
+) -> None:
+    """Each row's `governed_by`, once every row's document exists (a row may name one further
+    down the file). Rows validated with `workflow.register.check_governed_by`."""
+    for row in rows:
+        if row.governed_by is None:
+            continue
+        document = documents[row.reference.upper()]
+        before = "; ".join(links.governed_by_of(ctx.session, document.id)) or None
+        governing = [documents[reference.upper()] for reference in row.governed_by]
+        if not links.replace_links(ctx, document, governing):
+            continue
+        after = "; ".join(sorted(doc.reference for doc in governing)) or None
+        if row.reference not in result.created and row.reference not in result.updated:
+            result.updated.append(row.reference)
+            result.unchanged -= 1
+        audit.record(
+            ctx,
+            "document.links_changed",
+            document=document,
+            before={"governed_by": before},
+            after={"governed_by": after},
+            detail=f"line {row.line}",
+        )
 
 
 def _follow_due_date(ctx: Ctx, document: Document, due: date) -> None:
@@ -163,18 +202,29 @@ def export_register(ctx: Ctx) -> list[dict[str, Any]]:
         review.document_id: review
         for review in session.scalars(select(Review).where(Review.closed_at.is_(None)))
     }
+    follows = links.governed_by(session)
     rows = []
     for document in session.scalars(select(Document).order_by(Document.reference)):
         review = open_reviews.get(document.id)
         values = _values(document, emails)
+        values["approving_committee"] = values.pop("committee")
         rows.append(
             {
                 "reference": document.reference,
                 "type": values.pop("doc_type"),
                 **values,
-                "status": review.state if review is not None else State.CURRENT.value,
+                "governed_by": "; ".join(follows.get(document.reference, [])) or None,
+                "status": _status(document, review, ctx.today),
                 "target_date": review.target_date if review is not None else None,
                 "publication": "pending" if document.pending_publication_version else None,
             }
         )
     return rows
+
+
+def _status(document: Document, review: Review | None, today: date) -> str:
+    # Overdue is not a state, but it is what the register's keeper looks for, and it holds
+    # from the day after the due date whether or not a tick has opened the review yet.
+    if days_late(due_by(document, review), today):
+        return "overdue"
+    return review.state if review is not None else State.CURRENT.value

@@ -1,5 +1,5 @@
 """What time asks for: reminders before and after a due date, escalation, nudges to deciders,
-and the periodic posts (digest, SLT agenda, monthly report).
+and the periodic posts (digest, agendas, monthly report).
 
 Each function writes outbox rows whose keys name the review and the stage or period, so running
 it twice, or in two processes, sends nothing twice. After downtime only the latest stage that
@@ -14,13 +14,13 @@ from sqlalchemy import or_, select
 
 from db.models import Document, OutboxMessage, Review
 from workflow import audit
+from workflow.chain import stage_of
 from workflow.context import Ctx, use_case
 from workflow.dates import working_days_between
+from workflow.governance import APPROVER
 from workflow.outbox import enqueue
 from workflow.reviews import acting_owner_id, open_review
-from workflow.states import State
-
-OWNER_STATES = {State.REVIEW_DUE, State.IN_REVIEW, State.CHANGES_REQUESTED}
+from workflow.states import OWNER_STATES, State
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,8 @@ class Policy:
     overdue_every_days: int = 7
     escalate_after_days: int = 61
     approval_nudge_working_days: int = 5
-    slt_nudge_working_days: int = 10
+    # For a body that decides at any time and names no interval of its own.
+    body_nudge_working_days: int = 10
     nation: str = "ENG"
 
 
@@ -80,9 +81,10 @@ def documents_in_window(ctx: Ctx, policy: Policy) -> list[int]:
             continue
         late = (ctx.today - review.due_date).days
         owner_turn = State(review.state) in OWNER_STATES
+        noted = not _approver_is_owner(document) and late > 0
         if (
             (owner_turn and f"reminder:{review.id}:{stage}" not in sent)
-            or (owner_turn and late > 0 and f"reminder_note:{review.id}:overdue" not in sent)
+            or (owner_turn and noted and f"reminder_note:{review.id}:overdue" not in sent)
             or (late >= policy.escalate_after_days and f"escalation:{review.id}" not in sent)
         ):
             wanted.append(document.id)
@@ -117,7 +119,7 @@ def remind(ctx: Ctx, document_id: int, policy: Policy) -> list[str]:
             kind,
             now=ctx.now,
             review_id=review.id,
-            payload={"stage": stage, "days_overdue": max(0, days_overdue)},
+            payload={"stage": stage},
             **to,
         ):  # type: ignore[arg-type]
             written.append(key)
@@ -126,11 +128,14 @@ def remind(ctx: Ctx, document_id: int, policy: Policy) -> list[str]:
     round_first = review.route == "scheduled_update" and stage == str(max(policy.stages))
     if State(review.state) in OWNER_STATES and not round_first:
         write(f"reminder:{review.id}:{stage}", "reminder", person_id=acting_owner_id(document))
-        if opened and days_overdue <= 0:  # already late: the overdue note says it all
+        # An approver who acts as owner has the reminder itself: a note to them that "its
+        # owner has been reminded" would be about themselves.
+        noted = not _approver_is_owner(document)
+        if noted and opened and days_overdue <= 0:  # already late: the overdue note says it all
             write(
                 f"reminder_note:{review.id}:opened", "reminder_note", person_id=document.approver_id
             )
-        if days_overdue > 0:
+        if noted and days_overdue > 0:
             write(
                 f"reminder_note:{review.id}:overdue",
                 "reminder_note",
@@ -146,34 +151,52 @@ def remind(ctx: Ctx, document_id: int, policy: Policy) -> list[str]:
     return written
 
 
+def _approver_is_owner(document: Document) -> bool:
+    """The approver acts as owner (none named, or the owner has left), or is named as both."""
+    return acting_owner_id(document) == document.approver_id
+
+
 @use_case
 def nudge_deciders(ctx: Ctx, policy: Policy) -> list[str]:
-    """Approval requests waiting more than N working days nudge the approver; SLT requests,
-    the SLT channel. Once per N working days of waiting."""
+    """A decision waiting more than N working days nudges whoever decides: the approver, or
+    the body (its channel, or its members). Once per N working days of waiting. A body that
+    decides at meetings is not nudged: its meeting's papers are its reminder."""
+    governance = ctx.governance
     written = []
     for review in ctx.session.scalars(
         select(Review).where(
-            Review.closed_at.is_(None),
-            Review.state.in_([State.AWAITING_APPROVAL.value, State.AWAITING_SLT.value]),
+            Review.closed_at.is_(None), Review.state == State.AWAITING_APPROVAL.value
         )
     ):
+        stage = stage_of(governance, review)
+        if governance.meets(stage.body):
+            continue
         since = review.state_changed_at.astimezone(ctx.timezone).date()
         waited = working_days_between(since, ctx.today, policy.nation)
-        slt = review.state == State.AWAITING_SLT.value
-        limit = policy.slt_nudge_working_days if slt else policy.approval_nudge_working_days
+        own = governance.body(stage.body).nudge_after_working_days
+        default = (
+            policy.approval_nudge_working_days
+            if stage.body == APPROVER
+            else policy.body_nudge_working_days
+        )
+        limit = own or default
         if waited <= limit:
             continue
         round_ = (waited - 1) // limit
         submission = review.submissions[-1].id if review.submissions else 0
-        key = f"{'slt_nudge' if slt else 'nudge'}:{review.id}:{submission}:{round_}"
-        target = {"audience": "slt"} if slt else {"person_id": review.document.approver_id}
+        if stage.body == APPROVER:
+            key = f"nudge:{review.id}:{submission}:{round_}"
+            target: dict[str, object] = {"person_id": review.document.approver_id}
+        else:
+            key = f"nudge:{review.id}:{submission}:{stage.key}:{round_}"
+            target = {"audience": f"body:{stage.body}"}
         if enqueue(
             ctx.session,
             key,
             "nudge",
             now=ctx.now,
             review_id=review.id,
-            payload={"working_days": waited, "slt": slt},
+            payload={"working_days": waited, "body": stage.body, "level": stage.number},
             **target,
         ):  # type: ignore[arg-type]
             written.append(key)

@@ -2,7 +2,8 @@
 
 Each runs as one transaction (see `use_case`): it checks the rules, moves the review, and writes
 the audit event and the outbox rows of the messages the move calls for. Handlers and jobs call
-only these.
+only these. Who decides at each step is the governance's (ctx.governance, read through
+workflow/chain.py); where a draft goes when it reaches a level is workflow/routing.py's.
 """
 
 from __future__ import annotations
@@ -14,19 +15,38 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from db.models import AuditEvent, Decision, Document, Person, Review, Submission
-from workflow import audit
+from db.models import AuditEvent, Consultee, Decision, Document, Person, Review, Submission
+from workflow import archive, audit, chain, links, routing, uptake
+from workflow.chain import Stage
 from workflow.context import Actor, Ctx, use_case
 from workflow.dates import add_months
 from workflow.errors import Refused
+from workflow.governance import APPROVER, Governance
 from workflow.outbox import enqueue
-from workflow.states import OPEN_STATES, Action, Role, State, check, next_state
+from workflow.states import (
+    DECISIONS,
+    OPEN_STATES,
+    WITH_A_BODY,
+    Action,
+    Role,
+    State,
+    check,
+)
 from workflow.versions import next_version
+from workflow.words import gerund
 
 ROUTES = ("scheduled_review", "scheduled_update", "unscheduled_review", "new_document")
-RSM_ACTIONS = {Action.APPROVE, Action.APPROVE_WITH_CONDITIONS, Action.DEFER_TO_SLT}
-SLT_ACTIONS = {Action.SLT_APPROVE, Action.SLT_APPROVE_WITH_CONDITIONS}
 _URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
+# An interim approval is kept apart from the decision its body may take later on the same draft
+# (should the draft be referred to that body): one slot of its own, never a person's id.
+INTERIM_SLOT = -2
+_OUTCOMES = {
+    Action.APPROVE: "approved",
+    Action.APPROVE_WITH_CONDITIONS: "approved_with_conditions",
+    Action.REFER: "referred",
+    Action.INTERIM_APPROVE: "interim_approved",
+    Action.APPROVE_FOR_INFORMATION: "approved",
+}
 
 
 def no_changes_statement(title: str) -> str:
@@ -40,21 +60,58 @@ def approver_ids(document: Document, review: Review | None = None) -> list[int]:
     return [document.approver_id]
 
 
-def roles_of(actor: Actor, document: Document, review: Review | None = None) -> frozenset[Role]:
-    """The actor's roles on this document; a deputy holds the roles of whom they stand in for."""
+def roles_of(
+    actor: Actor,
+    document: Document,
+    review: Review | None = None,
+    governance: Governance | None = None,
+    *,
+    consulted: bool = False,
+) -> frozenset[Role]:
+    """The actor's roles on this document now; a deputy holds the roles of whom they stand in
+    for. Who decides depends on where the review stands on its route, so the roles that decide
+    need the `governance`; `consulted` says the actor is asked for comments on its draft."""
     roles: set[Role] = set()
     if actor.is_system:
         roles.add(Role.SYSTEM)
     if actor.is_admin:
         roles.add(Role.ADMIN)
-    if actor.is_slt:
-        roles.add(Role.SLT)
     me = {actor.person_id, *actor.stands_in_for} - {None}
     if me & set(approver_ids(document, review)):
         roles.add(Role.APPROVER)
     if acting_owner_id(document) in me:
         roles.add(Role.OWNER)
+    if consulted:
+        roles.add(Role.CONSULTEE)
+    if governance is not None and review is not None and state_of(review) in WITH_A_BODY:
+        stage = chain.stage_of(governance, review)
+        if _in_body(actor, me, stage.body, document, review, governance):
+            roles.add(Role.DECIDER)
+        interim = chain.interim_body(governance, stage)
+        if interim and _in_body(actor, me, interim, document, review, governance, deciding=False):
+            roles.add(Role.INTERIM)
+        informing = chain.information_body(governance, stage)
+        if informing and _in_body(
+            actor, me, informing, document, review, governance, deciding=False
+        ):
+            roles.add(Role.INFORMATION)
     return frozenset(roles)
+
+
+def _in_body(
+    actor: Actor,
+    me: set[int],
+    body: str,
+    document: Document,
+    review: Review,
+    governance: Governance,
+    *,
+    deciding: bool = True,
+) -> bool:
+    if body == APPROVER:
+        return bool(me & set(approver_ids(document, review)))
+    people = governance.deciders(body) if deciding else governance.body(body).members
+    return bool(actor.emails & set(people))
 
 
 def acting_owner_id(document: Document) -> int:
@@ -97,35 +154,125 @@ def state_of(review: Review | None) -> State:
     return State(review.state)
 
 
+def _consulted(ctx: Ctx, review: Review | None) -> bool:
+    """Whether the actor is asked for comments on the review's open consultation."""
+    if review is None or state_of(review) is not State.IN_CONSULTATION:
+        return False
+    from workflow.consultations import open_consultation
+
+    consultation = open_consultation(ctx.session, review)
+    if consultation is None or ctx.actor.person_id is None:
+        return False
+    return bool(
+        ctx.session.scalar(
+            select(Consultee.id).where(
+                Consultee.consultation_id == consultation.id,
+                Consultee.person_id == ctx.actor.person_id,
+            )
+        )
+    )
+
+
 def _authorise(ctx: Ctx, document: Document, review: Review | None, action: Action) -> int | None:
     """Check the rule; return whom the actor acted for: an admin holding no role of their own,
     or a deputy standing in."""
-    roles = roles_of(ctx.actor, document, review)
+    governance = ctx.governance
+    consulted = action is Action.COMMENT and _consulted(ctx, review)
+    roles = roles_of(ctx.actor, document, review, governance, consulted=consulted)
+    who = _who_holds(ctx, document, review)
+    with_a_body = review is not None and state_of(review) in WITH_A_BODY
+    stage = chain.stage_of(governance, review) if with_a_body and review else None
+    try:
+        rule = check(
+            state_of(review),
+            action,
+            roles,
+            reference=document.reference,
+            who=who,
+            awaiting=governance.the(stage.body) if stage else None,
+        )
+    except Refused as refusal:
+        raise refusal.about(document.id, review.id if review else None) from None
+    own = roles_of(
+        replace(ctx.actor, stands_in_for=frozenset(), stands_in_for_emails=frozenset()),
+        document,
+        review,
+        governance,
+        consulted=consulted,
+    )
+    if own & rule.roles <= {Role.ADMIN}:
+        return _stood_in_for(ctx, document, review, rule, stage)
+    return None
+
+
+def _stood_in_for(
+    ctx: Ctx, document: Document, review: Review | None, rule: Any, stage: Stage | None
+) -> int | None:
+    """Whom an admin (holding no role of their own) or a deputy acted for."""
+    if Role.OWNER in rule.roles:
+        return acting_owner_id(document)
+    if Role.DECIDER in rule.roles and stage is not None:
+        if stage.body == APPROVER:
+            stood_in = set(ctx.actor.stands_in_for) & set(approver_ids(document, review))
+            return min(stood_in) if stood_in else approver_ids(document, review)[0]
+        members = set(ctx.governance.deciders(stage.body)) & set(ctx.actor.stands_in_for_emails)
+        if members:
+            return ctx.session.scalar(select(Person.id).where(Person.email == min(members)))
+    return None
+
+
+def _who_holds(ctx: Ctx, document: Document, review: Review | None) -> dict[Role, str]:
+    """The people or body behind each role, in words, for a refusal to name."""
     who = {Role.APPROVER: document.approver.display}
     owner = ctx.session.get(Person, acting_owner_id(document))
     if owner is not None:
         who[Role.OWNER] = owner.display
-    try:
-        rule = check(state_of(review), action, roles, reference=document.reference, who=who)
-    except Refused as refusal:
-        raise refusal.about(document.id, review.id if review else None) from None
-    own = roles_of(replace(ctx.actor, stands_in_for=frozenset()), document, review)
-    if own & rule.roles <= {Role.ADMIN}:
-        if Role.OWNER in rule.roles:
-            return acting_owner_id(document)
-        if Role.APPROVER in rule.roles:
-            stood_in = set(ctx.actor.stands_in_for) & set(approver_ids(document, review))
-            return min(stood_in) if stood_in else approver_ids(document, review)[0]
-    return None
+    if review is not None and state_of(review) in WITH_A_BODY:
+        stage = chain.stage_of(ctx.governance, review)
+        who[Role.DECIDER] = _body_in_words(ctx, stage.body, document, review)
+        interim = chain.interim_body(ctx.governance, stage)
+        if interim:
+            who[Role.INTERIM] = _body_in_words(ctx, interim, document, review, deciding=False)
+        informing = chain.information_body(ctx.governance, stage)
+        if informing:
+            who[Role.INFORMATION] = _body_in_words(ctx, informing, document, review, deciding=False)
+    return who
 
 
-def _not_stale(review: Review, seen_submission_id: int | None) -> None:
-    if seen_submission_id is None or not review.submissions:
-        return
-    if review.submissions[-1].id != seen_submission_id:
+def _body_in_words(
+    ctx: Ctx, body: str, document: Document, review: Review, *, deciding: bool = True
+) -> str:
+    governance = ctx.governance
+    if body == APPROVER:
+        ids = approver_ids(document, review)
+        names = [p.display for p in (ctx.session.get(Person, pid) for pid in ids) if p]
+        if len(ids) > 1:
+            return f"the approvers of {document.reference} ({', '.join(names)})"
+        return f"the approver of {document.reference} ({', '.join(names)})"
+    name = governance.name_of(body)
+    if deciding and governance.meets(body) and governance.body(body).chair:
+        chair = governance.body(body).chair or ""
+        person = ctx.session.scalar(select(Person).where(Person.email == chair))
+        return f"the chair of the {name} ({person.display if person else chair})"
+    return f"a member of the {name}"
+
+
+def _not_stale(
+    review: Review,
+    seen_submission_id: int | None,
+    seen_stage: str | None = None,
+    stage: Stage | None = None,
+) -> None:
+    reference = review.document.reference
+    latest = review.submissions[-1].id if review.submissions else None
+    if seen_submission_id is not None and latest is not None and latest != seen_submission_id:
         raise Refused(
-            f"That request for {review.document.reference} is out of date: a later draft has "
-            "been submitted since.",
+            f"That request for {reference} is out of date: a later draft has been submitted since.",
+            code="wrong_state",
+        ).about(review.document_id, review.id)
+    if seen_stage and stage is not None and seen_stage != stage.key:
+        raise Refused(
+            f"That request for {reference} is out of date: the draft has moved on since.",
             code="wrong_state",
         ).about(review.document_id, review.id)
 
@@ -139,12 +286,14 @@ def _invalid(
 
 
 def snapshot(review: Review | None, document: Document) -> dict[str, Any]:
+    awaiting = review is not None and state_of(review) in WITH_A_BODY
     return {
         "state": state_of(review).value,
         "target_date": review.target_date if review else None,
         "version": document.version,
         "last_approved": document.last_approved,
         "next_review_due": document.next_review_due,
+        **({"level": review.level, "body": review.body} if awaiting and review else {}),
     }
 
 
@@ -155,14 +304,7 @@ def _move(ctx: Ctx, review: Review, state: State) -> None:
 
 def _refresh(ctx: Ctx, review: Review, event_id: int) -> None:
     """Ask delivery to bring every message about this review up to date."""
-    enqueue(
-        ctx.session,
-        f"refresh:{review.id}:{event_id}",
-        "refresh_review",
-        now=ctx.now,
-        audience="review_messages",
-        review_id=review.id,
-    )
+    routing.refresh(ctx, review, event_id)
 
 
 # --- opening and starting ------------------------------------------------------------------
@@ -214,7 +356,7 @@ def start_review(ctx: Ctx, review_id: int) -> Review:
     document = review.document
     before = snapshot(review, document)
     on_behalf_of = _authorise(ctx, document, review, Action.START)
-    _move(ctx, review, next_state(state_of(review), Action.START))
+    _move(ctx, review, State.IN_REVIEW)
     event = audit.record(
         ctx,
         "review.started",
@@ -232,9 +374,19 @@ def start_review(ctx: Ctx, review_id: int) -> Review:
 
 @use_case
 def submit_draft(ctx: Ctx, review_id: int, *, link: str | None, summary: str) -> Submission:
+    """The owner's draft: the first, a redraft after conditions, or a second draft after the
+    level's consultation (the comments taken in) while its body has yet to decide."""
     review = _locked_review(ctx, review_id)
     document = review.document
-    on_behalf_of = _authorise(ctx, document, review, Action.SUBMIT_DRAFT)
+    revising = state_of(review) in WITH_A_BODY
+    action = Action.REVISE_DRAFT if revising else Action.SUBMIT_DRAFT
+    on_behalf_of = _authorise(ctx, document, review, action)
+    if revising and chain.stage_of(ctx.governance, review).level.consultation is None:
+        raise Refused(
+            f"{document.reference} is with {ctx.governance.the(review.body or APPROVER)} for "
+            "a decision: a new draft can follow their decision.",
+            code="wrong_state",
+        ).about(document.id, review.id)
     link = (link or "").strip() or None
     summary = (summary or "").strip()
     if link is not None and not _URL.match(link):
@@ -251,7 +403,7 @@ def submit_draft(ctx: Ctx, review_id: int, *, link: str | None, summary: str) ->
             review,
             field="summary",
         )
-    return _submit(ctx, review, Action.SUBMIT_DRAFT, "draft", link, summary, on_behalf_of)
+    return _submit(ctx, review, "draft", link, summary, on_behalf_of)
 
 
 @use_case
@@ -260,15 +412,12 @@ def submit_no_changes(ctx: Ctx, review_id: int, *, statement: str | None = None)
     document = review.document
     on_behalf_of = _authorise(ctx, document, review, Action.SUBMIT_NO_CHANGES)
     statement = (statement or "").strip() or no_changes_statement(document.title)
-    return _submit(
-        ctx, review, Action.SUBMIT_NO_CHANGES, "no_changes", None, statement, on_behalf_of
-    )
+    return _submit(ctx, review, "no_changes", None, statement, on_behalf_of)
 
 
 def _submit(
     ctx: Ctx,
     review: Review,
-    action: Action,
     kind: str,
     link: str | None,
     summary: str,
@@ -276,7 +425,7 @@ def _submit(
 ) -> Submission:
     document = review.document
     before = snapshot(review, document)
-    target = next_state(state_of(review), action, back_to_slt=review.back_to_slt)
+    state = state_of(review)
     submission = Submission(
         review_id=review.id,
         seq=len(review.submissions) + 1,
@@ -287,55 +436,36 @@ def _submit(
         submitted_at=ctx.now,
     )
     ctx.session.add(submission)
-    _move(ctx, review, target)
     ctx.session.flush()
+    ctx.session.refresh(review, ["submissions"])
+    if state in WITH_A_BODY:
+        # A second draft: it stays where it is, and whoever decides there sees it instead.
+        routing.revised(ctx, review, submission)
+        action = "review.revised"
+    elif state is State.CHANGES_REQUESTED:
+        # The redraft goes back to the level that set conditions, or to the body that asked to
+        # see it again.
+        stage = chain.stage_of(ctx.governance, review)
+        back_to = review.back_to or stage.level_body
+        review.back_to = None
+        target = chain.stage_at(ctx.governance, document, stage.number, back_to)
+        routing.arrive(ctx, review, submission, target, consult=False)
+        action = "review.submitted"
+    else:
+        first = chain.stage_at(ctx.governance, document, 1)
+        routing.arrive(ctx, review, submission, first, consult=True)
+        action = "review.submitted" if kind == "draft" else "review.submitted_no_changes"
     event = audit.record(
         ctx,
-        "review.submitted" if kind == "draft" else "review.submitted_no_changes",
+        action,
         review=review,
         before=before,
         after=snapshot(review, document),
         detail=summary,
         on_behalf_of=on_behalf_of,
     )
-    _ask_decision(ctx, review, submission)
     _refresh(ctx, review, event.id)
     return submission
-
-
-def _ask_decision(ctx: Ctx, review: Review, submission: Submission) -> None:
-    """Ask whoever decides next: the SLT for a review waiting on it, else the approver."""
-    if State(review.state) is State.AWAITING_SLT:
-        enqueue(
-            ctx.session,
-            f"slt_request:{submission.id}",
-            "slt_request",
-            now=ctx.now,
-            audience="slt",
-            review_id=review.id,
-            payload={"submission_id": submission.id},
-        )
-    elif not review.approvers:
-        enqueue(
-            ctx.session,
-            f"approval_request:{submission.id}",
-            "approval_request",
-            now=ctx.now,
-            person_id=review.document.approver_id,
-            review_id=review.id,
-            payload={"submission_id": submission.id},
-        )
-    else:
-        for person_id in approver_ids(review.document, review):
-            enqueue(
-                ctx.session,
-                f"approval_request:{submission.id}:{person_id}",
-                "approval_request",
-                now=ctx.now,
-                person_id=person_id,
-                review_id=review.id,
-                payload={"submission_id": submission.id},
-            )
 
 
 # --- deciding ------------------------------------------------------------------------------
@@ -348,36 +478,69 @@ def decide(
     action: Action,
     *,
     text: str | None = None,
-    back_to_slt: bool = False,
+    refer_to: str | None = None,
+    comes_back: bool = False,
     seen_submission_id: int | None = None,
+    seen_stage: str | None = None,
 ) -> Decision:
-    """An approver's (RSM) or the SLT's decision on the latest submission.
+    """A decision on the latest draft by whoever decides where it stands: approve (on to the
+    next level, or complete at the last), approve with conditions, or refer to a higher body.
 
-    `seen_submission_id` is the submission the person was shown: a decision on a request that a
-    later draft replaced is refused rather than applied to a draft they have not seen."""
-    if action not in RSM_ACTIONS | SLT_ACTIONS:
+    `seen_submission_id` and `seen_stage` are the draft and the stage the person was shown: a
+    decision on a request the review has moved past is refused rather than applied to a draft
+    or a level they have not seen."""
+    if action not in DECISIONS:
         raise ValueError(f"{action} is not a decision")
+    governance = ctx.governance
     review = _locked_review(ctx, review_id)
     document = review.document
     before = snapshot(review, document)
     on_behalf_of = _authorise(ctx, document, review, action)
-    _not_stale(review, seen_submission_id)
+    stage = chain.stage_of(governance, review)
+    _not_stale(review, seen_submission_id, seen_stage, stage)
+    allowed = chain.decisions_at(governance, stage)
+    if _OUTCOME_NAMES[action] not in allowed:
+        raise Refused(
+            f"{governance.the(stage.body).capitalize()} cannot {action.label} {document.reference} "
+            "here.",
+            code="not_allowed",
+        ).about(document.id, review.id)
     text = (text or "").strip() or None
-    if action in (Action.APPROVE_WITH_CONDITIONS, Action.SLT_APPROVE_WITH_CONDITIONS) and not text:
+    if action is Action.APPROVE_WITH_CONDITIONS and not text:
         raise _invalid(
             "Write the conditions: what must change before it can be approved.",
             document,
             review,
             field="text",
         )
-    if action is Action.DEFER_TO_SLT and not text:
-        raise _invalid("Give the reason for deferring to the SLT.", document, review, field="text")
+    target = None
+    if action is Action.REFER:
+        targets = chain.refer_targets(governance, stage)
+        target = refer_to or (targets[0] if len(targets) == 1 else None)
+        if target not in targets:
+            raise _invalid(
+                "Choose whom to refer it to: " + ", ".join(governance.name_of(t) for t in targets),
+                document,
+                review,
+                field="refer_to",
+            )
+        if not text:
+            short = governance.short_of(target)
+            the = short if short.startswith("the ") else f"the {short}"
+            raise _invalid(
+                f"Give the reason for {gerund(governance.body(stage.body).refer_word)} to {the}.",
+                document,
+                review,
+                field="text",
+            )
     submission = review.submissions[-1]
-    level = "slt" if action in SLT_ACTIONS else "rsm"
-    slot = _slot(ctx, review, level, on_behalf_of)
+    slot = _slot(ctx, review, stage, on_behalf_of)
     if ctx.session.scalar(
         select(Decision.id).where(
-            Decision.submission_id == submission.id, Decision.level == level, Decision.slot == slot
+            Decision.submission_id == submission.id,
+            Decision.level == stage.number,
+            Decision.body == stage.body,
+            Decision.slot == slot,
         )
     ):
         raise Refused(
@@ -385,10 +548,14 @@ def decide(
         ).about(document.id, review.id)
     decision = Decision(
         submission_id=submission.id,
-        level=level,
+        level=stage.number,
+        body=stage.body,
         outcome=_OUTCOMES[action],
         text=text,
-        back_to_slt=back_to_slt and action is Action.SLT_APPROVE_WITH_CONDITIONS,
+        referred_to=target,
+        comes_back=comes_back
+        and action is Action.APPROVE_WITH_CONDITIONS
+        and chain.may_ask_back(governance, stage),
         slot=slot,
         decided_by_id=ctx.actor.person_id,
         decided_at=ctx.now,
@@ -396,10 +563,8 @@ def decide(
     ctx.session.add(decision)
     ctx.session.flush()
 
-    target = next_state(state_of(review), action)
-    if target is State.CURRENT and level == "rsm" and slot and _waiting_on(ctx, review):
+    if action is Action.APPROVE and slot and _waiting_on(ctx, review, stage):
         # One of several approvers: the draft waits for the others.
-        target = State.AWAITING_APPROVAL
         event = audit.record(
             ctx,
             "review.approved_by_one",
@@ -411,44 +576,253 @@ def decide(
         )
         _refresh(ctx, review, event.id)
         return decision
-    if target is State.CURRENT:
-        _approve(ctx, review, submission)
+    routing.decided_at_meeting(ctx, review, stage, decision)
+    following = None
+    if action is Action.APPROVE:
+        following = chain.next_stage(governance, stage, document)
+        if following is None:
+            _approve(ctx, review, submission)
+        else:
+            routing.arrive(ctx, review, submission, following, consult=True)
+    elif action is Action.APPROVE_WITH_CONDITIONS:
+        _move(ctx, review, State.CHANGES_REQUESTED)
+        review.back_to = stage.body if decision.comes_back else None
     else:
-        _move(ctx, review, target)
-        if target is State.CHANGES_REQUESTED:
-            review.back_to_slt = decision.back_to_slt
+        assert target is not None
+        referred = chain.stage_at(governance, document, stage.number, target)
+        routing.arrive(ctx, review, submission, referred, consult=False)
     event = audit.record(
         ctx,
-        f"review.{decision.outcome}" if level == "rsm" else f"review.slt_{decision.outcome}",
+        f"review.{decision.outcome}",
         review=review,
         before=before,
-        after=snapshot(review, document),
+        after={
+            **snapshot(review, document),
+            "decided_at": {"level": stage.number, "body": stage.body},
+        },
         detail=text,
         on_behalf_of=on_behalf_of,
     )
-    key = f"{level}:{decision.id}"
-    if target is State.CHANGES_REQUESTED:
+    if action is Action.APPROVE_WITH_CONDITIONS:
         enqueue(
             ctx.session,
-            f"conditions:{key}",
+            f"conditions:{decision.id}",
             "conditions",
             now=ctx.now,
             person_id=acting_owner_id(document),
             review_id=review.id,
             payload={"decision_id": decision.id},
         )
-    elif target is State.AWAITING_SLT:
-        _ask_decision(ctx, review, submission)
-    else:
+    elif following is not None:
+        enqueue(
+            ctx.session,
+            f"moved_on:{decision.id}",
+            "moved_on",
+            now=ctx.now,
+            person_id=acting_owner_id(document),
+            review_id=review.id,
+            payload={"decision_id": decision.id},
+        )
+    elif action is Action.APPROVE:
         _tell_outcome(ctx, review, document, submission, decision)
     _refresh(ctx, review, event.id)
     return decision
 
 
-def _slot(ctx: Ctx, review: Review, level: str, on_behalf_of: int | None) -> int:
-    """0 for a single approver or the SLT; an approver's own id where several must approve.
-    An admin coordinating several approvers decides for all of them (slot -1)."""
-    if level != "rsm" or not review.approvers:
+_OUTCOME_NAMES = {
+    Action.APPROVE: "approve",
+    Action.APPROVE_WITH_CONDITIONS: "approve_with_conditions",
+    Action.REFER: "refer",
+}
+
+
+@use_case
+def interim_approve(ctx: Ctx, review_id: int, *, seen_submission_id: int | None = None) -> Decision:
+    """Approval in the interim, while the level's body has yet to meet: the draft takes effect at
+    once (its version moves on and waits for publication) and goes to the body's next meeting for
+    ratification."""
+    review = _locked_review(ctx, review_id)
+    document = review.document
+    before = snapshot(review, document)
+    on_behalf_of = _authorise(ctx, document, review, Action.INTERIM_APPROVE)
+    _not_stale(review, seen_submission_id)
+    stage = chain.stage_of(ctx.governance, review)
+    interim = chain.interim_body(ctx.governance, stage)
+    if interim is None:  # an admin may act for anyone, but not where the level allows nobody
+        raise Refused(
+            f"{document.reference} cannot be approved in the interim where it stands now.",
+            code="wrong_state",
+        ).about(document.id, review.id)
+    submission = review.submissions[-1]
+    if _interim_approved(ctx, submission, stage):
+        raise Refused(
+            f"This draft of {document.reference} is already approved in the interim.",
+            code="wrong_state",
+        ).about(document.id, review.id)
+    decision = Decision(
+        submission_id=submission.id,
+        level=stage.number,
+        body=interim,
+        outcome="interim_approved",
+        slot=INTERIM_SLOT,
+        decided_by_id=ctx.actor.person_id,
+        decided_at=ctx.now,
+    )
+    ctx.session.add(decision)
+    ctx.session.flush()
+    if submission.kind == "draft":
+        document.version = next_version(document.version)
+        document.pending_publication_version = document.version
+        # The version takes effect now: it is kept, and the linked documents' owners asked.
+        archive.record(ctx, review, submission, outcome="interim_approved")
+        links.ask_linked_owners(ctx, review, submission)
+    routing.interim_approved(ctx, review, stage)
+    event = audit.record(
+        ctx,
+        "review.interim_approved",
+        review=review,
+        before=before,
+        after=snapshot(review, document),
+        detail=f"to be ratified by {ctx.governance.the(stage.body)}",
+        on_behalf_of=on_behalf_of,
+    )
+    for person_id in {acting_owner_id(document), document.approver_id}:
+        enqueue(
+            ctx.session,
+            f"interim:{decision.id}:{person_id}",
+            "interim_approved",
+            now=ctx.now,
+            person_id=person_id,
+            review_id=review.id,
+            payload={"decision_id": decision.id},
+        )
+    if submission.kind == "draft":
+        enqueue(
+            ctx.session,
+            f"publish:{review.id}:{decision.id}",
+            "publication_request",
+            now=ctx.now,
+            audience="admins",
+            review_id=review.id,
+            payload={"decision_id": decision.id, "version": document.version},
+        )
+    _refresh(ctx, review, event.id)
+    return decision
+
+
+@use_case
+def approve_for_information(
+    ctx: Ctx, review_id: int, *, seen_submission_id: int | None = None
+) -> Decision:
+    """Approval outright by someone the level allows (a Director, say): the review is complete,
+    and the level's body notes it at its next meeting as an information item."""
+    review = _locked_review(ctx, review_id)
+    document = review.document
+    before = snapshot(review, document)
+    on_behalf_of = _authorise(ctx, document, review, Action.APPROVE_FOR_INFORMATION)
+    _not_stale(review, seen_submission_id)
+    stage = chain.stage_of(ctx.governance, review)
+    informing = chain.information_body(ctx.governance, stage)
+    if informing is None:
+        raise Refused(
+            f"{document.reference} cannot be approved outright where it stands now.",
+            code="wrong_state",
+        ).about(document.id, review.id)
+    submission = review.submissions[-1]
+    decision = Decision(
+        submission_id=submission.id,
+        level=stage.number,
+        body=informing,
+        outcome="approved",
+        slot=0,
+        decided_by_id=ctx.actor.person_id,
+        decided_at=ctx.now,
+    )
+    ctx.session.add(decision)
+    ctx.session.flush()
+    routing.for_information(ctx, review, stage, decision)
+    _approve(ctx, review, submission)
+    event = audit.record(
+        ctx,
+        "review.approved",
+        review=review,
+        before=before,
+        after={
+            **snapshot(review, document),
+            "decided_at": {"level": stage.number, "body": informing},
+        },
+        detail=f"for information to {ctx.governance.the(stage.body)}",
+        on_behalf_of=on_behalf_of,
+    )
+    _tell_outcome(ctx, review, document, submission, decision)
+    _refresh(ctx, review, event.id)
+    return decision
+
+
+@use_case
+def ask_approval(ctx: Ctx, review_id: int, *, how: str) -> Review:
+    """The owner asks for an approval that need not wait for the meeting: in the interim
+    (`how` "interim") or outright, noted at the meeting ("information"). Asked once per draft."""
+    review = _locked_review(ctx, review_id)
+    document = review.document
+    if not roles_of(ctx.actor, document, review) & {Role.OWNER, Role.ADMIN}:
+        raise Refused(
+            f"Only the owner of {document.reference} or an admin can ask for this."
+        ).about(document.id, review.id)
+    stage = chain.stage_of(ctx.governance, review) if state_of(review) in WITH_A_BODY else None
+    body = None
+    if stage is not None:
+        body = (
+            chain.information_body(ctx.governance, stage)
+            if how == "information"
+            else chain.interim_body(ctx.governance, stage)
+        )
+    if stage is None or body is None:
+        words = "outright" if how == "information" else "in the interim"
+        raise Refused(
+            f"{document.reference} cannot be approved {words} where it stands now.",
+            code="wrong_state",
+        ).about(document.id, review.id)
+    submission = review.submissions[-1]
+    key = f"interim_request:{submission.id}:{how}"
+    target: dict[str, Any] = (
+        {"person_id": document.approver_id} if body == APPROVER else {"audience": f"body:{body}"}
+    )
+    if enqueue(
+        ctx.session,
+        key,
+        "interim_request",
+        now=ctx.now,
+        review_id=review.id,
+        payload={"how": how, "submission_id": submission.id},
+        **target,
+    ):
+        audit.record(
+            ctx,
+            "review.approval_asked",
+            review=review,
+            detail=f"{'outright' if how == 'information' else 'in the interim'}, of the "
+            f"{ctx.governance.name_of(body)}",
+        )
+    return review
+
+
+def _interim_approved(ctx: Ctx, submission: Submission, stage: Stage) -> bool:
+    return bool(
+        ctx.session.scalar(
+            select(Decision.id).where(
+                Decision.submission_id == submission.id,
+                Decision.level == stage.number,
+                Decision.outcome == "interim_approved",
+            )
+        )
+    )
+
+
+def _slot(ctx: Ctx, review: Review, stage: Stage, on_behalf_of: int | None) -> int:
+    """0 for a single decider; an approver's own id where several must approve. An admin
+    coordinating several approvers decides for all of them (slot -1)."""
+    if stage.body != APPROVER or not review.approvers:
         return 0
     person = (
         on_behalf_of
@@ -462,7 +836,7 @@ def _slot(ctx: Ctx, review: Review, level: str, on_behalf_of: int | None) -> int
     return person if person is not None else -1
 
 
-def _waiting_on(ctx: Ctx, review: Review) -> list[int]:
+def _waiting_on(ctx: Ctx, review: Review, stage: Stage) -> list[int]:
     """The approvers who have not yet approved the latest draft (none once an admin has)."""
     submission = review.submissions[-1]
     approved = {
@@ -470,7 +844,8 @@ def _waiting_on(ctx: Ctx, review: Review) -> list[int]:
         for d in ctx.session.scalars(
             select(Decision).where(
                 Decision.submission_id == submission.id,
-                Decision.level == "rsm",
+                Decision.level == stage.number,
+                Decision.body == stage.body,
                 Decision.outcome == "approved",
             )
         )
@@ -480,31 +855,33 @@ def _waiting_on(ctx: Ctx, review: Review) -> list[int]:
     return [pid for pid in approver_ids(review.document, review) if pid not in approved]
 
 
-_OUTCOMES = {
-    Action.APPROVE: "approved",
-    Action.APPROVE_WITH_CONDITIONS: "approved_with_conditions",
-    Action.DEFER_TO_SLT: "deferred_to_slt",
-    Action.SLT_APPROVE: "approved",
-    Action.SLT_APPROVE_WITH_CONDITIONS: "approved_with_conditions",
-}
-
-
 def _approve(ctx: Ctx, review: Review, submission: Submission) -> None:
     """The design's approval effects: dates move on; an amended draft moves the version on and
-    waits for publication; a no-changes review keeps the version."""
+    waits for publication (unless an interim approval already did); a no-changes review keeps
+    the version."""
     document = review.document
     decided_on = ctx.today
     document.last_approved = decided_on
     document.next_review_due = add_months(decided_on, document.review_cycle_months)
     if submission.kind == "draft":
-        document.version = next_version(document.version)
-        document.pending_publication_version = document.version
+        already = ctx.session.scalar(
+            select(Decision.id).where(
+                Decision.submission_id == submission.id, Decision.outcome == "interim_approved"
+            )
+        )
+        if not already:
+            document.version = next_version(document.version)
+            document.pending_publication_version = document.version
         review.outcome = "approved"
     else:
         review.outcome = "approved_no_changes"
     review.state = State.CURRENT.value
     review.state_changed_at = ctx.now
     review.closed_at = ctx.now
+    archive.record(ctx, review, submission, outcome=review.outcome)
+    if submission.kind == "draft" and not already:
+        # A change: the owners of the documents linked to this one are asked about theirs.
+        links.ask_linked_owners(ctx, review, submission)
 
 
 def _tell_outcome(
@@ -520,7 +897,12 @@ def _tell_outcome(
             review_id=review.id,
             payload={"decision_id": decision.id},
         )
-    if submission.kind == "draft":
+    interim = ctx.session.scalar(
+        select(Decision.id).where(
+            Decision.submission_id == submission.id, Decision.outcome == "interim_approved"
+        )
+    )
+    if submission.kind == "draft" and not interim:
         enqueue(
             ctx.session,
             f"publish:{review.id}",
@@ -530,7 +912,11 @@ def _tell_outcome(
             review_id=review.id,
             payload={"decision_id": decision.id, "version": document.version},
         )
-    elif review.route == "unscheduled_review" and review.requested_by_id:
+    elif (
+        submission.kind != "draft"
+        and review.route == "unscheduled_review"
+        and review.requested_by_id
+    ):
         # Whoever asked for the review is told why nothing changed; the approver is copied.
         for person_id, copy in ((review.requested_by_id, False), (document.approver_id, True)):
             enqueue(
@@ -622,6 +1008,9 @@ def mark_published(ctx: Ctx, reference: str, *, published_on: date | None = None
             "published_on": document.published_on,
         },
     )
+    archive.published(ctx, document)
+    # Staff named for its service area are asked to read what changed (for the types named).
+    uptake.start(ctx, document)
     review = ctx.session.scalar(
         select(Review)
         .where(Review.document_id == document.id)
@@ -684,13 +1073,21 @@ def require_admin(ctx: Ctx, what: str) -> None:
 
 @use_case
 def check_may(
-    ctx: Ctx, review_id: int, action: Action, *, seen_submission_id: int | None = None
+    ctx: Ctx,
+    review_id: int,
+    action: Action,
+    *,
+    seen_submission_id: int | None = None,
+    seen_stage: str | None = None,
 ) -> Review:
     """Refuse now, before a form is opened, what would be refused when it is submitted."""
     review = _locked_review(ctx, review_id)
+    if action is Action.SUBMIT_DRAFT and state_of(review) in WITH_A_BODY:
+        action = Action.REVISE_DRAFT
     _authorise(ctx, review.document, review, action)
-    if action in RSM_ACTIONS | SLT_ACTIONS:
-        _not_stale(review, seen_submission_id)
+    if action in DECISIONS:
+        stage = chain.stage_of(ctx.governance, review)
+        _not_stale(review, seen_submission_id, seen_stage, stage)
     return review
 
 

@@ -15,6 +15,7 @@ from db.models import Document, Review, ReviewApprover, RoundItem, UpdateRound
 from workflow import audit
 from workflow.context import Ctx, use_case
 from workflow.errors import Refused
+from workflow.governance import APPROVER
 from workflow.outbox import enqueue
 from workflow.people import normalise_email, person_for_email
 from workflow.register import Problem
@@ -205,7 +206,8 @@ def open_round(ctx: Ctx, name: str, deadline: date, items: Sequence[PlanItem]) -
 class ItemStatus:
     reference: str
     title: str
-    status: str  # decided | waiting on owner | waiting on approver | at SLT | missed
+    # decided | waiting on owner | waiting on approver | with a body | missed
+    status: str
     approved_on: date | None
     version: str | None
     amendment: str
@@ -220,10 +222,14 @@ def item_status(item: RoundItem, deadline: date, today: date, zone: Any) -> Item
     elif today > deadline:
         status = "missed"
     else:
-        status = {
-            State.AWAITING_APPROVAL.value: "waiting on approver",
-            State.AWAITING_SLT.value: "at SLT",
-        }.get(review.state, "waiting on owner")
+        with_a_body = review.state in (State.AWAITING_APPROVAL.value, State.IN_CONSULTATION.value)
+        status = (
+            "waiting on owner"
+            if not with_a_body
+            else "waiting on approver"
+            if review.body in (None, APPROVER)
+            else "with a body"
+        )
     return ItemStatus(
         item.document.reference,
         item.document.title,

@@ -29,6 +29,7 @@ REASONS = {
     "local_change": "Change in local practice or structure",
     "legislation": "Change in legislation or statutory guidance",
     "gap": "Confirmed gap",
+    "linked_change": "Change to a linked document",
     "other": "Other",
 }
 # Until the owner and an admin agree a date, an unscheduled review is due this far ahead.

@@ -4,7 +4,6 @@ SQLite and on PostgreSQL, and two racing writers must leave one row."""
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -13,16 +12,16 @@ from db.inserts import insert_if_absent
 from db.models import InboundDelivery
 
 
-def test_it_says_whether_it_inserted(database_url):
+def test_it_says_whether_it_inserted(database_url, clock):
     sessions = make_sessionmaker(make_engine(database_url))
-    values = {"key": "Ev123", "received_at": datetime.now(UTC)}
+    values = {"key": "Ev123", "received_at": clock.now()}
     with sessions.begin() as session:
         assert insert_if_absent(session, InboundDelivery, values, ["key"]) is True
     with sessions.begin() as session:
         assert insert_if_absent(session, InboundDelivery, values, ["key"]) is False
 
 
-def test_racing_writers_leave_one_row_and_one_winner(database_url):
+def test_racing_writers_leave_one_row_and_one_winner(database_url, clock):
     sessions = make_sessionmaker(make_engine(database_url))
     wins: list[bool] = []
     barrier = threading.Barrier(8)
@@ -34,7 +33,7 @@ def test_racing_writers_leave_one_row_and_one_winner(database_url):
                 insert_if_absent(
                     session,
                     InboundDelivery,
-                    {"key": "race", "received_at": datetime.now(UTC)},
+                    {"key": "race", "received_at": clock.now()},
                     ["key"],
                 )
             )

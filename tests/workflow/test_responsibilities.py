@@ -1,16 +1,22 @@
-"""Deputies end by themselves; a person who leaves hands their owner's part to the approver."""
+"""Deputies end by themselves and decide for whom they stand in for, recorded as such (for an
+approver, or for a member of a body); a person who leaves hands their owner's part to the
+approver."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
-from tests.factories import APPROVER, NOW, OWNER, STRANGER, Register, row
+from db.models import AuditEvent, Decision, Person
+from tests.factories import APPROVER, NOW, OWNER, SLT, STRANGER, Register, row
 from workflow.context import SYSTEM
 from workflow.errors import Refused
 from workflow.responsibilities import deputy_on, person_left, set_deputy
-from workflow.reviews import open_review, submit_no_changes
+from workflow.reviews import decide, open_review, submit_no_changes
+from workflow.states import Action, State
+from workflow.summaries import review_summary
 
 
 def test_a_deputy_stands_in_for_the_period_and_not_a_day_longer(runtime):
@@ -55,3 +61,53 @@ def test_when_the_owner_leaves_the_approver_acts_as_owner(runtime):
     submit_no_changes(register.ctx(APPROVER), review.id)
     with pytest.raises(Refused):
         submit_no_changes(register.ctx(OWNER), review.id)
+
+
+def test_a_deputy_for_a_member_of_the_slt_decides_for_the_slt_recorded_as_such(runtime):
+    register = Register(runtime)
+    register.add(row())
+    review_id = register.bring_to(State.AWAITING_APPROVAL, at="slt")
+    with pytest.raises(Refused, match="Only a member of the Senior Leadership Team"):
+        decide(register.ctx(STRANGER), review_id, Action.APPROVE)
+    start, end = NOW.date(), NOW.date() + timedelta(days=7)
+    set_deputy(register.ctx(SLT), deputy_email=STRANGER, starts_on=start, ends_on=end)
+    decide(register.ctx(STRANGER), review_id, Action.APPROVE)
+    assert register.review().outcome == "approved"
+    with runtime.sessions() as session:
+        member = session.scalar(select(Person.id).where(Person.email == SLT))
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "review.approved")
+        ).one()
+        assert (event.actor_label, event.on_behalf_of_id) == (STRANGER, member)
+        decision = session.scalars(select(Decision).where(Decision.outcome == "approved")).one()
+        assert (decision.level, decision.body) == (1, "slt")
+        steps = review_summary(session, review_id, runtime.rules).history
+    approved = [s for s in steps if s.action == "review.approved"]
+    assert [s.who for s in approved] == [f"{STRANGER} for {SLT}"]
+    assert approved[0].body == "Senior Leadership Team"
+
+
+def test_a_deputy_for_a_member_of_the_slt_does_not_decide_once_the_period_ends(runtime):
+    register = Register(runtime)
+    register.add(row())
+    review_id = register.bring_to(State.AWAITING_APPROVAL, at="slt")
+    start, end = NOW.date(), NOW.date() + timedelta(days=2)
+    set_deputy(register.ctx(SLT), deputy_email=STRANGER, starts_on=start, ends_on=end)
+    later = NOW + timedelta(days=3)
+    deputy = runtime.actor_for_email(STRANGER, now=later)
+    with pytest.raises(Refused, match="Only a member of the Senior Leadership Team"):
+        decide(runtime.ctx(deputy, now=later), review_id, Action.APPROVE)
+    assert register.review().closed_at is None
+
+
+def test_a_deputy_for_the_approver_decides_for_the_approver_recorded_as_such(runtime):
+    register = Register(runtime)
+    register.add(row())
+    review_id = register.bring_to(State.AWAITING_APPROVAL)
+    start, end = NOW.date(), NOW.date() + timedelta(days=7)
+    set_deputy(register.ctx(APPROVER), deputy_email=STRANGER, starts_on=start, ends_on=end)
+    decide(register.ctx(STRANGER), review_id, Action.REFER, text="Two services")
+    with runtime.sessions() as session:
+        steps = review_summary(session, review_id, runtime.rules).history
+    referred = [s for s in steps if s.action == "review.referred"]
+    assert [s.who for s in referred] == [f"{STRANGER} for {APPROVER}"]

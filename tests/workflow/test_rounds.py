@@ -1,4 +1,5 @@
-"""Update rounds at the level of their rules: the plan's problems, the countdown, the report."""
+"""Update rounds at the level of their rules: the plan's problems, the countdown, the report,
+and several approvers each approving before the draft goes on."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from db.models import OutboxMessage
-from tests.factories import ADMIN, NOW, OWNER, Register, row
+from db.models import Decision, OutboxMessage, UpdateRound
+from tests.factories import ADMIN, APPROVER, NOW, OWNER, SLT, Register, row
 from workflow.context import SYSTEM
 from workflow.errors import Refused
-from workflow.rounds import open_round, round_notices, validate_plan
+from workflow.reviews import decide, submit_draft
+from workflow.rounds import open_round, round_notices, statuses, validate_plan
+from workflow.states import Action, State
 
 DEADLINE = NOW.date() + timedelta(days=42)
 
@@ -79,4 +82,49 @@ def test_the_weekly_countdown_the_warning_and_the_report_are_each_sent_once(runt
     round_notices(register.ctx(SYSTEM, now=after), warn_on=now_on, weekly=True)
     assert [k for k in kinds(register) if k.startswith("round_report:")] == [
         f"round_report:{round_.id}"
+    ]
+
+
+def test_several_approvers_each_approve_and_the_round_says_where_each_item_stands(runtime):
+    register = Register(runtime)
+    register.add(row())
+    items, problems = validate_plan(
+        ["reference", "amendment", "approver_emails"],
+        [(2, ["LAC-014", "Update 4.2", "a@example.org; b@example.org"])],
+        {"LAC-014"},
+    )
+    assert problems == []
+    round_ = open_round(register.ctx(ADMIN), "Spring", DEADLINE, items)
+    review_id = register.review().id
+
+    def status() -> str:
+        with runtime.sessions() as session:
+            found = session.get(UpdateRound, round_.id)
+            return statuses(found, NOW.date(), runtime.settings.timezone)[0].status
+
+    assert status() == "waiting on owner"
+    submit_draft(register.ctx(OWNER), review_id, link=None, summary="Update 4.2 made")
+    assert status() == "waiting on approver"
+    # The register's approver is not one of this round's approvers.
+    with pytest.raises(Refused, match=r"Only the approvers of LAC-014 \(a@example.org"):
+        decide(register.ctx(APPROVER), review_id, Action.APPROVE)
+    decide(register.ctx("a@example.org"), review_id, Action.APPROVE)
+    with pytest.raises(Refused, match="already decided"):
+        decide(register.ctx("a@example.org"), review_id, Action.APPROVE)
+    assert status() == "waiting on approver"
+    decide(register.ctx("b@example.org"), review_id, Action.REFER, text="Two services")
+    review = register.review()
+    assert (review.state, review.level, review.body) == (State.AWAITING_APPROVAL, 1, "slt")
+    assert status() == "with a body"
+    decide(register.ctx(SLT), review_id, Action.APPROVE)
+    assert status() == "decided"
+    with runtime.sessions() as session:
+        decisions = [
+            (d.level, d.body, d.outcome)
+            for d in session.scalars(select(Decision).order_by(Decision.id))
+        ]
+    assert decisions == [
+        (1, "approver", "approved"),
+        (1, "approver", "referred"),
+        (1, "slt", "approved"),
     ]

@@ -1,14 +1,26 @@
-"""The pure rules: dates, working days, versions."""
+"""The pure rules: dates, working days, versions, meetings' calendars and cut-offs."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from workflow.context import SYSTEM, Ctx
 from workflow.dates import add_months, add_working_days, is_working_day, parse_uk_date
+from workflow.errors import Refused
+from workflow.governance import (
+    Body,
+    Governance,
+    Level,
+    Route,
+    describe_rule,
+    meeting_dates,
+    plain,
+)
+from workflow.states import Action, Role, State, check
 from workflow.versions import next_version
 
 
@@ -88,3 +100,117 @@ def test_a_decision_late_in_the_evening_is_dated_in_the_organisations_time_zone(
     at = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)  # 00:30 on 1 July in London
     ctx = Ctx(session=None, actor=SYSTEM, now=at, timezone=ZoneInfo("Europe/London"))  # type: ignore[arg-type]
     assert ctx.today == date(2026, 7, 1)
+
+
+# --- the governance's calendar: meetings, cut-offs, papers ------------------------------------
+
+DORSET_RULE = "FREQ=MONTHLY;BYDAY=2TU;BYMONTH=1,2,3,4,5,6,7,9,10,11"
+
+
+def _body(**settings: object) -> Governance:
+    body = Body(
+        name="PPP group",
+        members=["chair@example.org"],
+        chair="chair@example.org",
+        decides="at_meetings",
+        **settings,  # type: ignore[arg-type]
+    )
+    route = Route(types=["all"], level=[Level(body="ppp")])
+    return Governance(organisation=None, bodies={"ppp": body}, routes=(route,))
+
+
+def test_a_monthly_group_meets_on_its_day_and_not_in_august_or_december():
+    assert meeting_dates(DORSET_RULE, date(2027, 1, 1), date(2027, 12, 31)) == [
+        date(2027, 1, 12),
+        date(2027, 2, 9),
+        date(2027, 3, 9),
+        date(2027, 4, 13),
+        date(2027, 5, 11),
+        date(2027, 6, 8),
+        date(2027, 7, 13),
+        date(2027, 9, 14),
+        date(2027, 10, 12),
+        date(2027, 11, 9),
+    ]
+    assert describe_rule(DORSET_RULE) == (
+        "the second Tuesday of each month except August and December"
+    )
+
+
+def test_a_rule_with_an_interval_keeps_its_rhythm_whatever_day_is_asked_about():
+    rule = "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE"
+    whole = meeting_dates(rule, date(2027, 1, 1), date(2027, 3, 31))
+    later = meeting_dates(rule, date(2027, 1, 14), date(2027, 3, 31))
+    assert later == [d for d in whole if d >= date(2027, 1, 14)]
+    assert all((b - a).days == 14 for a, b in pairwise(whole))
+
+
+@pytest.mark.parametrize(
+    ("reached", "meeting", "closes", "missed"),
+    [
+        # Ten working days before Tue 9 Mar 2027 is Tue 23 Feb.
+        (date(2027, 2, 22), date(2027, 3, 9), date(2027, 2, 23), False),
+        (date(2027, 2, 23), date(2027, 3, 9), date(2027, 2, 23), False),
+        # A day late: to Tue 13 Apr, whose agenda closes Tue 30 Mar (Easter is not counted).
+        (date(2027, 2, 24), date(2027, 4, 13), date(2027, 3, 30), True),
+        # August has no meeting: from the July cut-off on, to September.
+        (date(2027, 6, 30), date(2027, 9, 14), date(2027, 8, 31), True),
+    ],
+)
+def test_an_item_goes_to_the_next_meeting_whose_agenda_is_still_open(
+    reached, meeting, closes, missed
+):
+    rules = _body(meetings=DORSET_RULE, item_cutoff_working_days=10, papers_working_days=3)
+    assert rules.next_meeting("ppp", reached, "ENG") == (meeting, closes, missed)
+    assert rules.agenda_closes("ppp", meeting, "ENG") == closes
+
+
+@pytest.mark.parametrize(
+    ("meeting", "papers"),
+    [
+        (date(2027, 4, 13), date(2027, 4, 8)),
+        # Tue 30 Mar 2027: Easter Monday (29th) and Good Friday (26th) are not working days.
+        (date(2027, 3, 30), date(2027, 3, 23)),
+    ],
+)
+def test_papers_go_out_their_working_days_before_the_meeting(meeting, papers):
+    rules = _body(meetings=DORSET_RULE, item_cutoff_working_days=10, papers_working_days=3)
+    assert rules.papers_day("ppp", meeting, "ENG") == papers
+
+
+def test_who_decides_for_a_body():
+    meets = _body(meetings=DORSET_RULE)
+    assert meets.deciders("ppp") == ["chair@example.org"]
+    assert meets.meets("ppp")
+    assert meets.bodies_of("chair@example.org") == frozenset({"ppp"})
+    rules = plain()
+    assert rules.deciders("slt") == []  # nobody in the SLT without settings
+    assert not rules.meets("slt")  # the SLT decides at any time, and meets too
+    assert rules.name_of("approver") == "the approver"
+    assert rules.short_of("slt") == "SLT"
+
+
+def test_the_refusal_of_a_decision_at_the_wrong_state_names_whose_decision_is_awaited():
+    with pytest.raises(Refused) as refusal:
+        check(
+            State.AWAITING_APPROVAL,
+            Action.START,
+            frozenset({Role.OWNER}),
+            reference="LAC-014",
+            awaiting="the PPP group",
+        )
+    assert refusal.value.message == (
+        "LAC-014 is awaiting the PPP group, so you cannot start the review of it now."
+    )
+    assert refusal.value.code == "wrong_state"
+    with pytest.raises(Refused) as refusal:
+        check(
+            State.AWAITING_APPROVAL,
+            Action.APPROVE,
+            frozenset({Role.OWNER, Role.APPROVER}),
+            reference="LAC-014",
+            who={Role.DECIDER: "the chair of the PPP group (Pat Officer)"},
+        )
+    assert refusal.value.message == (
+        "Only the chair of the PPP group (Pat Officer) or an admin can approve LAC-014."
+    )
