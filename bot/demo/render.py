@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
 Button = tuple[str, str]  # (label, action_id)
@@ -30,9 +31,14 @@ def _text(obj: dict[str, Any] | None, name_of: Callable[[str], str]) -> str:
 
 
 def blocks_to_lines(
-    blocks: list[dict[str, Any]], name_of: Callable[[str], str], number: Callable[[str, str], int]
+    blocks: list[dict[str, Any]],
+    name_of: Callable[[str], str],
+    number: Callable[[str, str], int],
+    *,
+    typed: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """Lines for the blocks; each button is numbered through `number(label, action_id)`."""
+    """Lines for the blocks; each button is numbered through `number(label, action_id)`. A
+    form's fields show what was `typed` into them, by label, or else their first value."""
     lines: list[str] = []
     for block in blocks:
         kind = block.get("type")
@@ -58,8 +64,35 @@ def blocks_to_lines(
                 )
             )
         elif kind == "input":
-            element = block["element"]
-            initial = element.get("initial_value") or ""
+            label = block["label"]["text"]
             optional = " (optional)" if block.get("optional") else ""
-            lines.append(f"  {block['label']['text']}{optional}: {initial}")
+            value = (typed or {}).get(label)
+            if value is None:
+                value = _initial(block["element"], name_of)
+            shown = value.replace("\n", "\n      ")
+            lines.append(f"  {label}{optional}: {shown}{_choices(block['element'])}")
     return lines
+
+
+def _initial(element: dict[str, Any], name_of: Callable[[str], str]) -> str:
+    if element.get("initial_date"):
+        return f"{date.fromisoformat(element['initial_date']):%d/%m/%Y}"
+    if element.get("initial_option"):
+        return str(element["initial_option"]["text"]["text"])
+    if element.get("initial_user"):
+        return name_of(element["initial_user"])
+    return str(element.get("initial_value") or "")
+
+
+def _choices(element: dict[str, Any]) -> str:
+    """What a field takes, where typing it is not obvious."""
+    kind = element.get("type")
+    if kind in ("static_select", "radio_buttons"):
+        return "   (one of: " + ", ".join(o["text"]["text"] for o in element["options"]) + ")"
+    if kind == "users_select":
+        return "   (a person's name)"
+    if kind == "datepicker":
+        return "   (a date: 15/03/2027)"
+    if kind == "checkboxes":
+        return "   (yes or no)"
+    return ""

@@ -8,22 +8,37 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import bot.slack_simulator
-import bot.slack_standin
+import pytest
+
+import bot.platforms.slack.simulator
+import bot.platforms.slack.standin
 from bot.demo import session
 from tests.e2e import conftest as e2e
+
+# Run again with the machine's clock moved: .ci/clock-check.
+pytestmark = pytest.mark.clock
 
 WALKTHROUGH = Path(__file__).with_name("walkthrough.txt")
 
 
-def run_demo(script: Path, tmp_path: Path) -> list[str]:
+def run_demo(script: Path, tmp_path: Path, now: datetime, *options: str) -> list[str]:
     env = {
         k: v
         for k, v in __import__("os").environ.items()
         if not k.startswith(("SIGNOFF_", "SLACK_")) and k != "DATABASE_URL"
     }
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "demo", "--script", str(script)],
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "--now",
+            now.isoformat(),
+            "demo",
+            *options,
+            "--script",
+            str(script),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -41,8 +56,8 @@ def after(lines: list[str], step: str) -> str:
     return "\n".join(lines[start + 1 : end])
 
 
-def test_a_review_walks_from_reminder_to_slt_approval_and_publication(tmp_path):
-    lines = run_demo(WALKTHROUGH, tmp_path)
+def test_a_review_walks_from_reminder_to_slt_approval_and_publication(tmp_path, clock):
+    lines = run_demo(WALKTHROUGH, tmp_path, clock.now())
     olive = after(lines, "/as Olive")
     assert "Review due: LAC-014" in olive and "[1] Start review" in olive
     assert "Submit draft" in after(lines, "/press Submit draft for LAC-014")
@@ -60,7 +75,7 @@ def test_a_review_walks_from_reminder_to_slt_approval_and_publication(tmp_path):
     published = after(lines, "/press Mark published for LAC-014")
     assert "Published (version 3.10)" in published
     # A chat reply with a date.
-    london = datetime.now(ZoneInfo("Europe/London")).date()
+    london = clock.now().astimezone(ZoneInfo("Europe/London")).date()
     next_month_end = (london.replace(day=28) + timedelta(days=40)).replace(day=1) - timedelta(
         days=1
     )
@@ -73,10 +88,10 @@ def test_a_review_walks_from_reminder_to_slt_approval_and_publication(tmp_path):
     assert "LAC-033 Children Missing from Care" in digest
 
 
-def test_a_step_that_cannot_be_done_is_answered_and_the_demo_goes_on(tmp_path):
+def test_a_step_that_cannot_be_done_is_answered_and_the_demo_goes_on(tmp_path, clock):
     script = tmp_path / "oops.txt"
     script.write_text("/press Approve\n/dance\n/as Nobody\n/as Amir\n/home\n")
-    lines = run_demo(script, tmp_path)
+    lines = run_demo(script, tmp_path, clock.now())
     assert "  ! There is no 'Approve' button here." in lines
     assert any("There is no /dance here" in line for line in lines)
     assert "Who would you like to be?" in lines
@@ -84,7 +99,52 @@ def test_a_step_that_cannot_be_done_is_answered_and_the_demo_goes_on(tmp_path):
 
 
 def test_the_demo_and_the_end_to_end_tests_share_one_stand_in_and_one_simulator():
-    assert session.SlackStandin is bot.slack_standin.SlackStandin
-    assert session.SlackSimulator is bot.slack_simulator.SlackSimulator
+    assert session.SlackStandin is bot.platforms.slack.standin.SlackStandin
+    assert session.SlackSimulator is bot.platforms.slack.simulator.SlackSimulator
     assert e2e.SlackStandin is session.SlackStandin
     assert e2e.SlackSimulator is session.SlackSimulator
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("northamptonshire", "Awaiting approval by @Amir Approver"),
+        ("birmingham", "Out for consultation (comments by"),
+        ("dorset", "goes to the Practice, Policy and Procedures group's meeting on"),
+        ("merton", "Approval needed: LAC-014"),
+    ],
+)
+def test_the_demo_runs_under_each_example_governance(tmp_path, clock, name, shown):
+    """The same steps under each organisation's chain: the draft goes where that chain says."""
+    script = tmp_path / "draft.txt"
+    script.write_text(
+        "/as Olive\n/press Submit draft for LAC-014\n"
+        "Link to draft: https://drafts.example.org/lac-014\n"
+        "Summary of changes: Second reviews within three months.\n/submit\n/as Amir\n"
+    )
+    lines = run_demo(script, tmp_path, clock.now(), "--governance", name)
+    assert shown in "\n".join(lines), "\n".join(lines)
+
+
+def test_the_demo_refuses_a_governance_it_cannot_find(tmp_path, clock):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "--now",
+            clock.now().isoformat(),
+            "demo",
+            "--governance",
+            "atlantis",
+            "--script",
+            str(WALKTHROUGH),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("signoff: --governance: no file atlantis and no example")
+    assert "birmingham, dorset, merton, northamptonshire" in result.stderr

@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 )
 
 from workflow.summaries import PersonRef
+from workflow.words import day as say_day
 
 SECTION_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
@@ -141,7 +142,7 @@ def doc_link(reference: str, title: str, link: str | None) -> str:
 
 
 def day(value: date) -> str:
-    return f"{value:%a} {value.day} {value:%b %Y}"
+    return say_day(value)
 
 
 def moment(value: datetime, zone: ZoneInfo) -> str:

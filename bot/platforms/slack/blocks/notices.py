@@ -1,5 +1,5 @@
 """Messages that are not about one review: people Slack does not know, reassignments, and the
-periodic posts (their data gathered here, their blocks built in bot.blocks.periodic)."""
+periodic posts (their data gathered here, their blocks built in periodic.py beside this)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,24 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.blocks import periodic
-from bot.blocks.kit import Msg, context, day, escape, header, message, section, sections
-from bot.blocks.reviews import Render
-from db.models import AuditEvent, Deputy, Document, Person, UpdateRound
+from bot.platforms.slack.blocks import meetings, periodic, register
+from bot.platforms.slack.blocks.kit import (
+    Msg,
+    context,
+    day,
+    escape,
+    header,
+    message,
+    section,
+    sections,
+)
+from bot.platforms.slack.blocks.reviews import Render
+from db.models import AuditEvent, Deputy, Document, Meeting, Person, UpdateRound
+from workflow import figures as F
 from workflow import queries
+from workflow.governance import Governance
 from workflow.rounds import ItemStatus, statuses
-from workflow.summaries import document_views, review_summary
+from workflow.summaries import body_ref, document_views, review_summary
 
 
 def unknown_person(session: Session, payload: dict[str, Any]) -> Msg:
@@ -67,13 +78,13 @@ def reassigned(session: Session, payload: dict[str, Any]) -> Msg:
     )
 
 
-def digest(session: Session, payload: dict[str, Any], render: Render) -> Msg:
+def digest(session: Session, payload: dict[str, Any], render: Render, rules: Governance) -> Msg:
     days = int(payload.get("due_soon_days", 14))
-    awaiting = queries.all_awaiting_approval(session) + queries.reviews_at_slt(session)
+    awaiting = queries.all_awaiting_approval(session)
     data = periodic.DigestData(
         overdue=document_views(session, queries.overdue(session, render.today)),
         due_soon=document_views(session, queries.due_within(session, render.today, days)),
-        awaiting=[review_summary(session, rid) for rid in awaiting],
+        awaiting=[review_summary(session, rid, rules) for rid in awaiting],
         without_owner=document_views(session, queries.documents_without_owner(session)),
         not_in_slack=queries.people_not_in_slack(session),
         due_soon_days=days,
@@ -81,21 +92,74 @@ def digest(session: Session, payload: dict[str, Any], render: Render) -> Msg:
     return periodic.digest(data, render)
 
 
-def slt_agenda(session: Session, payload: dict[str, Any], render: Render) -> Msg:
-    items = [review_summary(session, rid) for rid in queries.reviews_at_slt(session)]
-    return periodic.slt_agenda(date.fromisoformat(payload["meeting"]), items, render)
+def agenda(session: Session, payload: dict[str, Any], render: Render, rules: Governance) -> Msg:
+    body = payload["body"]
+    items = [review_summary(session, rid, rules) for rid in queries.reviews_with(session, body)]
+    return meetings.agenda(
+        body_ref(rules, body), date.fromisoformat(payload["meeting"]), items, render
+    )
 
 
-def monthly_report(session: Session, payload: dict[str, Any], render: Render) -> Msg:
+def meeting_view(session: Session, rules: Governance, meeting_id: int) -> meetings.MeetingView:
+    meeting = session.get(Meeting, meeting_id)
+    assert meeting is not None
+    people = {p.id: p for p in session.scalars(select(Person))}
+    body = rules.body(meeting.body) if meeting.body in rules.bodies else None
+    chair = next((p for p in people.values() if body and p.email == body.chair), None)
+    items = [
+        meetings.Item(
+            id=item.id,
+            kind=item.kind,
+            outcome=item.outcome,
+            note=item.note,
+            summary=review_summary(session, item.review_id, rules),
+            recorded_by=people[item.recorded_by_id].display
+            if item.recorded_by_id in people
+            else None,
+        )
+        for item in meeting.items
+    ]
+    return meetings.MeetingView(
+        id=meeting.id,
+        body=body_ref(rules, meeting.body),
+        held_on=meeting.held_on,
+        chair=chair.display if chair else (body.chair if body else None),
+        closed=meeting.closed_at is not None,
+        items=items,
+        reports_to=body_ref(rules, body.reports_to) if body and body.reports_to else None,
+    )
+
+
+def papers(session: Session, payload: dict[str, Any], render: Render, rules: Governance) -> Msg:
+    view = meeting_view(session, rules, payload["meeting_id"])
+    # Members' own copies are to read; the chair records from the channel's (or their own).
+    for_chair = payload.get("copy_for") is None or payload.get("copy_for") == "chair"
+    return meetings.papers(view, render, for_chair=for_chair)
+
+
+def minutes(session: Session, payload: dict[str, Any], render: Render, rules: Governance) -> Msg:
+    return meetings.minutes(meeting_view(session, rules, payload["meeting_id"]), render)
+
+
+def meeting_report(
+    session: Session, payload: dict[str, Any], render: Render, rules: Governance
+) -> Msg:
+    return meetings.meeting_report(meeting_view(session, rules, payload["meeting_id"]), render)
+
+
+def monthly_report(
+    session: Session, payload: dict[str, Any], render: Render, rules: Governance
+) -> Msg:
     month = payload["month"]
     first = date.fromisoformat(f"{month}-01")
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     approved = [
-        review_summary(session, rid)
+        review_summary(session, rid, rules)
         for rid in queries.approved_in(session, first, last, render.zone)
     ]
     pending = document_views(session, queries.pending_publication(session))
-    return periodic.monthly_report(month, approved, pending, render)
+    figures = F.figures(session, F.month(month), render.zone)
+    return periodic.monthly_report(month, approved, pending, render, figures)
 
 
 def _round_lines(
@@ -109,7 +173,7 @@ def _round_lines(
 def round_status(session: Session, payload: dict[str, Any], render: Render) -> Msg:
     round_, items = _round_lines(session, payload, render)
     counts = Counter(item.status for item in items)
-    order = ("decided", "waiting on owner", "waiting on approver", "at SLT", "missed")
+    order = ("decided", "waiting on owner", "waiting on approver", "with a body", "missed")
     summary = " \u00b7 ".join(f"{name}: *{counts[name]}*" for name in order if counts[name])
     lines = [f"\u2022 *{escape(i.reference)}* {escape(i.title)} \u2014 {i.status}" for i in items]
     left = (round_.deadline - render.today).days
@@ -196,6 +260,21 @@ def deputy_named(session: Session, payload: dict[str, Any], render: Render) -> M
     return message(text, [section(escape(text))])
 
 
+def impact_question(session: Session, payload: dict[str, Any], render: Render) -> Msg:
+    from workflow.links import question_views
+
+    return register.impact_question(
+        question_views(session, ids=[payload["question_id"]])[0], render
+    )
+
+
+def uptake_note(session: Session, payload: dict[str, Any], render: Render) -> Msg:
+    from workflow.uptake import note_view
+
+    view = note_view(session, payload["uptake_id"], reminder=bool(payload.get("reminder")))
+    return register.uptake_note(view, render)
+
+
 def with_deputy_note(session: Session, msg: Msg, payload: dict[str, Any]) -> Msg:
     """Say, on top of a message, that it came to a deputy or is a copy of one."""
     if "deputy_of" in payload:
@@ -217,15 +296,34 @@ _BUILDERS: dict[str, Callable[[Session, dict[str, Any], Render], Msg]] = {
     "deputy_named": deputy_named,
     "unknown_person": lambda session, payload, _render: unknown_person(session, payload),
     "reassigned": lambda session, payload, _render: reassigned(session, payload),
+    "impact_question": impact_question,
+    "uptake_note": uptake_note,
+    "uptake_reminder": uptake_note,
+}
+# The ones that name the governance's bodies, or show reviews where they stand on their route.
+_GOVERNED: dict[str, Callable[[Session, dict[str, Any], Render, Governance], Msg]] = {
     "digest": digest,
-    "slt_agenda": slt_agenda,
+    "agenda": agenda,
+    "papers": papers,
+    "minutes": minutes,
+    "meeting_report": meeting_report,
     "monthly_report": monthly_report,
 }
+KINDS = frozenset(_BUILDERS) | frozenset(_GOVERNED)
 
 
 def build(
-    kind: str, session: Session, payload: dict[str, Any], *, today: date, zone: ZoneInfo
+    kind: str,
+    session: Session,
+    payload: dict[str, Any],
+    *,
+    today: date,
+    zone: ZoneInfo,
+    rules: Governance,
 ) -> Msg:
+    render = Render(today, zone, payload)
+    if kind in _GOVERNED:
+        return _GOVERNED[kind](session, payload, render, rules)
     if kind not in _BUILDERS:
         raise LookupError(f"no message builder for {kind!r}")
-    return _BUILDERS[kind](session, payload, Render(today, zone, payload))
+    return _BUILDERS[kind](session, payload, render)

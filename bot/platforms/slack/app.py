@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -17,8 +20,10 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot import logs
 from bot.delivery import Delivery
-from bot.identity import person_for_slack_user
+from bot.metrics import ACK_SECONDS, REQUESTS, request_kind
+from bot.platforms.slack.identity import person_for_slack_user
 from bot.runtime import Runtime
 from db.inserts import insert_if_absent
 from db.models import InboundDelivery
@@ -46,14 +51,17 @@ class Services:
     """What a listener needs beyond the payload: the database, Slack, delivery and the clock."""
 
     runtime: Runtime
-    client: WebClient
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    client: WebClient | None
+    # The Teams platform, where the deployment serves Teams (bot.platforms.teams).
+    teams: Any = None
 
     def __post_init__(self) -> None:
-        self.delivery = Delivery(self.runtime, self.client)
+        self.delivery = Delivery(
+            self.runtime, self.client, platforms=[self.teams] if self.teams else []
+        )
 
     def now(self) -> datetime:
-        return self.clock()
+        return self.runtime.now()
 
     def actor(self, user_id: str) -> Actor | None:
         person = person_for_slack_user(self.runtime.sessions, self.client, user_id, now=self.now())
@@ -96,13 +104,56 @@ class Services:
         self.client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
 
 
+class SignoffApp(App):
+    """Bolt's App, timing each request to its ack and keeping what its middleware puts in the
+    log context to that request (and the listener it runs)."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        return logs.in_own_context(self._timed_dispatch, req)
+
+    def _timed_dispatch(self, req: BoltRequest) -> BoltResponse:
+        kind = request_kind(req.body)
+        started = time.perf_counter()
+        try:
+            return super().dispatch(req)
+        finally:
+            took = time.perf_counter() - started
+            REQUESTS.labels(kind).inc()
+            ACK_SECONDS.labels(kind).observe(took)
+            # One line per request, whoever later delivers what it queued: the middleware has
+            # put the request's event, action and review in this context.
+            log.info("slack %s acknowledged in %.0f ms", kind, took * 1000)
+
+
+def log_fields(body: dict[str, Any]) -> dict[str, Any]:
+    """What a request is about, for its log lines: ids and names, never what anyone wrote."""
+    kind = request_kind(body)
+    found: dict[str, Any] = {"slack_kind": kind}
+    if kind == "event":
+        found["slack_event"] = body.get("event_id")
+        found["slack_action"] = (body.get("event") or {}).get("type")
+    elif kind == "action":
+        action = (body.get("actions") or [{}])[0]
+        found["slack_action"] = action.get("action_id")
+        first = str(action.get("value", "")).partition(":")[0]
+        found["review"] = int(first) if first.isdigit() else None
+    elif kind == "view":
+        view = body.get("view") or {}
+        found["slack_action"] = view.get("callback_id")
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
+            found["review"] = int(json.loads(view.get("private_metadata") or "{}").get("r"))
+    elif kind == "command":
+        found["slack_action"] = body.get("command")
+    return found
+
+
 def build_app(
     services: Services, *, socket_mode: bool = False, process_before_response: bool = False
 ) -> App:
     settings = services.runtime.settings
     if not socket_mode:
         settings.require("slack_signing_secret")
-    app = App(
+    app = SignoffApp(
         client=services.client,
         signing_secret=settings.slack_signing_secret or "unused-in-socket-mode",
         request_verification_enabled=not socket_mode,
@@ -110,15 +161,18 @@ def build_app(
         ignoring_self_events_enabled=True,
         # True only for the demo, which wants each step's effects before it shows them.
         process_before_response=process_before_response,
+        # Listeners run on this pool and see the request's log context.
+        listener_executor=logs.ContextExecutor(max_workers=8),
     )
 
     @app.middleware
-    def _services(context: BoltContext, next: Callable[[], None]) -> None:
+    def _services(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> None:
+        logs.set_fields(**log_fields(body))
         context["signoff"] = services
         next()
 
-    from handlers import actions, commands, events, home, views
+    from handlers import actions, commands, errors, events, home, views
 
-    for module in (actions, views, commands, events, home):
+    for module in (actions, views, commands, events, home, errors):
         module.register(app)
     return app

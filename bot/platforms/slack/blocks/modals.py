@@ -19,15 +19,15 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.kit import VIEW_BLOCK_LIMIT, clip, doc_link, escape, render, section
+from bot.platforms.slack.blocks.kit import VIEW_BLOCK_LIMIT, clip, doc_link, escape, render, section
 from workflow.reviews import no_changes_statement
 from workflow.summaries import ReviewSummary
 
 SUBMIT_DRAFT = "modal.submit_draft"
 NO_CHANGES = "modal.no_changes"
 CONDITIONS = "modal.conditions"
-SLT_CONDITIONS = "modal.slt_conditions"
-DEFER = "modal.defer"
+REFER = "modal.refer"
+COMMENT = "modal.comment"
 DECLINE_TARGET = "modal.decline_target"
 
 # block_id / action_id of each field, so that submissions can be read back by name.
@@ -35,7 +35,8 @@ LINK = "link"
 SUMMARY = "summary"
 STATEMENT = "statement"
 TEXT = "text"
-BACK_TO_SLT = "back_to_slt"
+COMES_BACK = "comes_back"
+REFER_TO = "refer_to"
 
 
 def _modal(
@@ -83,10 +84,13 @@ def _text_input(
     )
 
 
-def submit_draft(summary: ReviewSummary, metadata: str) -> dict[str, Any]:
+def submit_draft(
+    summary: ReviewSummary, metadata: str, option: str | None = None
+) -> dict[str, Any]:
+    second = summary.stage is not None
     return _modal(
         SUBMIT_DRAFT,
-        "Submit draft",
+        "Submit second draft" if second else "Submit draft",
         "Submit",
         metadata,
         [
@@ -104,7 +108,7 @@ def submit_draft(summary: ReviewSummary, metadata: str) -> dict[str, Any]:
     )
 
 
-def no_changes(summary: ReviewSummary, metadata: str) -> dict[str, Any]:
+def no_changes(summary: ReviewSummary, metadata: str, option: str | None = None) -> dict[str, Any]:
     return _modal(
         NO_CHANGES,
         "No changes needed",
@@ -117,7 +121,9 @@ def no_changes(summary: ReviewSummary, metadata: str) -> dict[str, Any]:
     )
 
 
-def approve_with_conditions(summary: ReviewSummary, metadata: str, *, slt: bool) -> dict[str, Any]:
+def approve_with_conditions(
+    summary: ReviewSummary, metadata: str, option: str | None = None
+) -> dict[str, Any]:
     blocks: list[Any] = [
         _about(summary),
         _text_input(
@@ -126,39 +132,69 @@ def approve_with_conditions(summary: ReviewSummary, metadata: str, *, slt: bool)
             placeholder="The amendments that must be made before it can be approved",
         ),
     ]
-    if slt:
-        option = Option(value="yes", label="Return to SLT for approval")
+    stage = summary.stage
+    if stage is not None and stage.may_ask_back:
+        label = clip(f"Return to {stage.body.short} for approval", 75)
         blocks.append(
             InputBlock(
-                block_id=BACK_TO_SLT,
-                label="Return to SLT for approval",
+                block_id=COMES_BACK,
+                label=label,
                 optional=True,
-                element=CheckboxesElement(action_id=BACK_TO_SLT, options=[option]),
+                element=CheckboxesElement(
+                    action_id=COMES_BACK, options=[Option(value="yes", label=label)]
+                ),
             )
         )
-    return _modal(
-        SLT_CONDITIONS if slt else CONDITIONS,
-        "Approve with conditions",
-        "Approve",
-        metadata,
-        blocks,
+    return _modal(CONDITIONS, "Approve with conditions", "Approve", metadata, blocks)
+
+
+def refer(summary: ReviewSummary, metadata: str, option: str | None = None) -> dict[str, Any]:
+    """Refer (or defer, as some say) to a higher body: to the one the button named, or to a
+    choice of those the stage allows."""
+    stage = summary.stage
+    targets = list(stage.refer_to) if stage else []
+    chosen = next((t for t in targets if t.key == option), None)
+    word = stage.refer_word if stage else "Refer"
+    blocks: list[Any] = [_about(summary)]
+    if chosen is None and len(targets) > 1:
+        blocks.append(_select(REFER_TO, "Refer to", {t.key: clip(t.name, 75) for t in targets}))
+    to = chosen or (targets[0] if len(targets) == 1 else None)
+    title = f"{word} to {to.short}" if to else word
+    blocks.append(
+        _text_input(
+            TEXT,
+            "Reason",
+            placeholder=f"Why {to.the if to else 'they'} should decide this one",
+        )
     )
+    return _modal(REFER, title, word, metadata, blocks)
 
 
-def defer_to_slt(summary: ReviewSummary, metadata: str) -> dict[str, Any]:
+def comment(summary: ReviewSummary, metadata: str, option: str | None = None) -> dict[str, Any]:
     return _modal(
-        DEFER,
-        "Defer to SLT",
-        "Defer",
+        COMMENT,
+        "Comment on the draft",
+        "Send",
         metadata,
         [
             _about(summary),
-            _text_input(TEXT, "Reason", placeholder="Why the SLT should decide this one"),
+            section(_draft_line(summary)),
+            _text_input(TEXT, "Comment", placeholder="Your comments on the draft"),
         ],
     )
 
 
-def decline_target(summary: ReviewSummary, metadata: str) -> dict[str, Any]:
+def _draft_line(summary: ReviewSummary) -> str:
+    latest = summary.latest
+    if latest is None:
+        return "No draft yet."
+    link = f"<{latest.link}|Open the draft>. " if latest.link else ""
+    return f"{link}*Summary of changes:* {escape(clip(latest.summary, 2500))}"
+
+
+def decline_target(
+    summary: ReviewSummary, metadata: str, option: str | None = None
+) -> dict[str, Any]:
     return _modal(
         DECLINE_TARGET,
         "Decline target date",
@@ -312,7 +348,7 @@ def reassign(roles: dict[str, str]) -> dict[str, Any]:
     )
 
 
-def agree_due(summary: ReviewSummary, metadata: str) -> dict[str, Any]:
+def agree_due(summary: ReviewSummary, metadata: str, option: str | None = None) -> dict[str, Any]:
     return _modal(
         AGREE_DUE,
         "Agree the due date",

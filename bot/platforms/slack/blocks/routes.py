@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.blocks.kit import (
+from bot.platforms.slack.blocks.kit import (
     Msg,
     actions,
     button,
@@ -17,7 +17,7 @@ from bot.blocks.kit import (
     quote,
     section,
 )
-from bot.blocks.reviews import (
+from bot.platforms.slack.blocks.reviews import (
     NO_CHANGES,
     SUBMIT_DRAFT,
     Render,

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import Person
+from db.models import Document, Person
 from workflow.context import SYSTEM, Ctx
 from workflow.outbox import enqueue
 from workflow.people import person_for_email
 from workflow.responsibilities import person_left
 
+log = logging.getLogger(__name__)
+
 
 def slack_id_for(
-    sessions: sessionmaker[Session], client: WebClient, person_id: int, *, now: datetime
+    sessions: sessionmaker[Session],
+    client: WebClient,
+    person_id: int,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
 ) -> str | None:
     """The person's Slack user ID, looked up by e-mail the first time. Someone Slack does not
     know is reported to the admins once, and None is returned."""
@@ -54,9 +63,39 @@ def slack_id_for(
         user_id = person.slack_user_id
     if found.get("deleted"):
         # Deactivated in Slack: flag it to the admins, and their approvers act as owners.
-        person_left(Ctx(sessions(), SYSTEM, now, ZoneInfo("UTC")), person_id)
+        person_left(Ctx(sessions(), SYSTEM, now, zone), person_id)
         return None
     return user_id
+
+
+def meet_document_holders(
+    sessions: sessionmaker[Session], client: WebClient, *, now: datetime, zone: ZoneInfo
+) -> None:
+    """Look up, by e-mail, everyone who owns or approves a document and has not been looked up
+    yet, so that a message listing them (the digest) can mention them. Each is looked up once
+    ever; a Slack that cannot answer now leaves the rest for the next message."""
+    with sessions() as session:
+        unmet = list(
+            session.scalars(
+                select(Person.id)
+                .where(
+                    Person.slack_user_id.is_(None),
+                    Person.slack_lookup.not_in(("found", "missing")),
+                    Person.active.is_(True),
+                    select(Document.id)
+                    .where(or_(Document.owner_id == Person.id, Document.approver_id == Person.id))
+                    .exists(),
+                )
+                .order_by(Person.id)
+            )
+        )
+    for person_id in unmet:
+        try:
+            slack_id_for(sessions, client, person_id, now=now, zone=zone)
+        except (SlackApiError, SlackClientError, OSError) as error:
+            # A mention is a courtesy: the message goes out naming them by e-mail instead.
+            log.warning("could not look people up in Slack: %s", error)
+            return
 
 
 def person_for_slack_user(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.blocks.kit import (
+from bot.platforms.slack.blocks.kit import (
     Msg,
     context,
     day,
@@ -19,11 +19,11 @@ from bot.blocks.kit import (
     header,
     mention,
     message,
-    quote,
     section,
     sections,
 )
-from bot.blocks.reviews import Render, status_line
+from bot.platforms.slack.blocks.reviews import Render, status_line
+from workflow.figures import KINDS, STAGES, Figures
 from workflow.summaries import DocumentView, ReviewSummary
 
 ELLIPSIS = "\u2026"
@@ -49,8 +49,8 @@ def _by_area(views: Sequence[DocumentView]) -> dict[str, list[DocumentView]]:
 
 
 def _doc_line(view: DocumentView, today: date) -> str:
-    late = (today - view.next_review_due).days
-    when = f"*{late} days overdue*" if late > 0 else f"due {day(view.next_review_due)}"
+    late = view.days_overdue(today)
+    when = f"*{late} days overdue*" if late else f"due {day(view.next_review_due)}"
     target = f" \u00b7 target {day(view.target_date)}" if view.target_date else ""
     return (
         f"\u2022 {doc_link(view.reference, view.title, view.link)} \u2014 {when}, "
@@ -112,7 +112,8 @@ def digest(data: DigestData, render: Render) -> Msg:
     blocks += listed
     if data.awaiting:
         lines = [
-            f"\u2022 {doc_link(s.reference, s.title, s.link)} \u2014 {status_line(s, render)}"
+            f"\u2022 {doc_link(s.reference, s.title, s.link)} \u2014 "
+            f"{status_line(s, render, as_of=False)}"
             for s in data.awaiting
         ]
         blocks.append(section("*Awaiting a decision*\n" + "\n".join(lines)))
@@ -133,58 +134,57 @@ def digest(data: DigestData, render: Render) -> Msg:
     return message(text, blocks, more=MORE)
 
 
-def slt_agenda(meeting: date, items: Sequence[ReviewSummary], render: Render) -> Msg:
-    if not items:
-        body = (
-            f"*SLT meeting {day(meeting)}*: nothing has been deferred to the SLT, so "
-            "there are no policy items for the agenda."
-        )
-        return message(f"SLT meeting {day(meeting)}: no policy items.", [section(body)])
-    blocks: list = [
-        header(f"SLT agenda: {day(meeting)}"),
-        section(
-            f"{len(items)} documents deferred to the SLT for decision. Papers "
-            "are linked below; decide in the request messages above."
-        ),
+def _figures_lines(f: Figures) -> list[str]:
+    """The month's figures in words: completions, what is overdue, decisions, stage times."""
+    end = f"{f.period.last:%-d %b}"
+    kinds = f.decisions_by_kind()
+    decisions = ", ".join(f"{kinds[k]} {KIND_WORDS[k]}" for k in KINDS if kinds[k]) or "none"
+    lines = [
+        f"*{f.completed}* reviews completed (*{f.on_time}* on time, *{f.late}* late) \u00b7 "
+        f"*{f.overdue}* overdue on {end}, *{100 * f.rate:.1f}%* of {f.documents} \u00b7 "
+        f"*{f.published}* new versions published",
+        f"Decisions: {decisions}.",
     ]
-    for number, summary in enumerate(items, start=1):
-        latest = summary.latest
-        paper = (
-            f"<{latest.link}|paper>"
-            if latest and latest.link
-            else "no-changes statement"
-            if latest and latest.kind == "no_changes"
-            else "no paper linked"
+    medians = [
+        f"{label.lower()} {s.median:g}" for key, label in STAGES if (s := f.stages[key]).count
+    ]
+    if medians:
+        lines.append("Median days: " + ", ".join(medians) + ".")
+    made = sum(r.made for r in f.rounds)
+    if f.rounds:
+        lines.append(
+            f"Update rounds: {made} items made their deadline, "
+            f"{sum(r.items for r in f.rounds) - made} missed."
         )
-        deferral = next(
-            (d for d in reversed(summary.decisions) if d.outcome == "deferred_to_slt"), None
-        )
-        why = f"\n{quote(deferral.text)}" if deferral and deferral.text else ""
-        blocks.append(
-            section(
-                f"*{number}.* {doc_link(summary.reference, summary.title, summary.link)}"
-                f" \u2014 {paper} \u00b7 owner {mention(summary.owner)} \u00b7 "
-                f"deferred by {mention(deferral.decided_by) if deferral else '?'}"
-                f"{why}"
-            )
-        )
-    return message(
-        f"SLT agenda for {day(meeting)}: {len(items)} policy items.",
-        blocks,
-        more="The rest are in App Home under Awaiting the SLT.",
-    )
+    if f.no_owner:
+        lines.append(f"{len(f.no_owner)} documents have no owner.")
+    return lines
+
+
+KIND_WORDS = {
+    "approved": "approved",
+    "approved_with_conditions": "with conditions",
+    "referred": "referred",
+    "interim_approved": "interim",
+}
 
 
 def monthly_report(
-    month: str, approved: Sequence[ReviewSummary], pending: Sequence[DocumentView], render: Render
+    month: str,
+    approved: Sequence[ReviewSummary],
+    pending: Sequence[DocumentView],
+    render: Render,
+    figures: Figures | None = None,
 ) -> Msg:
     label = date.fromisoformat(f"{month}-01").strftime("%B %Y")
+    counts = (
+        "\n".join(_figures_lines(figures))
+        if figures is not None
+        else f"*{len(approved)}* reviews completed in {label}"
+    )
     blocks: list = [
         header(f"Policies and procedures: {label}"),
-        section(
-            f"*{len(approved)}* reviews completed in {label} \u00b7 "
-            f"*{len(pending)}* approved versions waiting to be published"
-        ),
+        section(f"{counts}\n*{len(pending)}* approved versions waiting to be published"),
     ]
     if approved:
         lines = [
@@ -205,8 +205,15 @@ def monthly_report(
             for v in pending
         ]
         blocks.append(section("*Pending publication*\n" + "\n".join(lines)))
+    text = f"{label}: {len(approved)} reviews completed, {len(pending)} pending publication."
+    if figures is not None:
+        text = (
+            f"{label}: {figures.completed} reviews completed ({figures.on_time} on time, "
+            f"{figures.late} late), {figures.overdue} overdue ({100 * figures.rate:.1f}%), "
+            f"{len(pending)} pending publication."
+        )
     return message(
-        f"{label}: {len(approved)} reviews completed, {len(pending)} pending publication.",
+        text,
         blocks,
-        more="`signoff export` lists every document.",
+        more="`signoff report month " + month + "` writes the full report.",
     )

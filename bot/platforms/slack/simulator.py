@@ -7,18 +7,21 @@ end-to-end tests and `signoff demo`.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
-from bot.slack_standin import Message, SlackStandin
+from bot.platforms.slack.socket_standin import COMMANDS, EVENTS, INTERACTIVE
+from bot.platforms.slack.standin import Message, SlackStandin
 
 
 @dataclass
@@ -95,11 +98,18 @@ class SlackSimulator:
     # --- a person's gestures ------------------------------------------------------------
 
     def click(
-        self, user_id: str, where: Message | dict[str, Any], label: str, **kwargs: Any
+        self,
+        user_id: str,
+        where: Message | dict[str, Any],
+        label: str,
+        *,
+        block: str | None = None,
+        **kwargs: Any,
     ) -> Response:
-        """Press the button labelled `label` on a message, or on a Home tab or modal view."""
+        """Press the button labelled `label` on a message, or on a Home tab or modal view
+        (in the block `block`, where several carry a button of that label)."""
         blocks = where.blocks if isinstance(where, Message) else where.get("blocks", [])
-        block_id, element = find_button(blocks, label)
+        block_id, element = find_button(blocks, label, block=block)
         action = {
             "type": "button",
             "action_id": element["action_id"],
@@ -256,18 +266,24 @@ class SlackSimulator:
         )
 
 
-def find_button(blocks: list[dict[str, Any]], label: str) -> tuple[str, dict[str, Any]]:
+def find_button(
+    blocks: list[dict[str, Any]], label: str, *, block: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The first button labelled `label` (in the block `block`, when given)."""
     labels = []
-    for block in blocks:
-        elements = block.get("elements", []) if block.get("type") == "actions" else []
-        if block.get("type") == "section" and block.get("accessory"):
-            elements = [block["accessory"]]
+    for candidate in blocks:
+        if block is not None and candidate.get("block_id") != block:
+            continue
+        elements = candidate.get("elements", []) if candidate.get("type") == "actions" else []
+        if candidate.get("type") == "section" and candidate.get("accessory"):
+            elements = [candidate["accessory"]]
         for element in elements:
             if element.get("type") == "button":
                 labels.append(element["text"]["text"])
                 if element["text"]["text"] == label:
-                    return block.get("block_id", ""), element
-    raise LookupError(f"no button labelled {label!r}; the buttons are {labels}")
+                    return candidate.get("block_id", ""), element
+    where = f" in block {block!r}" if block else ""
+    raise LookupError(f"no button labelled {label!r}{where}; the buttons are {labels}")
 
 
 def _element_state(element: dict[str, Any], value: Any) -> dict[str, Any]:
@@ -295,3 +311,45 @@ def _element_state(element: dict[str, Any], value: Any) -> dict[str, Any]:
     if kind == "users_select":
         return {"type": kind, "selected_user": value}
     raise ValueError(f"the simulator cannot fill a {kind}")
+
+
+class SocketModeSimulator(SlackSimulator):
+    """The same gestures, sent as Slack sends them to an app in Socket Mode: as envelopes on the
+    stand-in's WebSocket, each answered by an ack whose payload, if any, is the answer."""
+
+    def __init__(self, standin: SlackStandin, *, ack_timeout: float = 15.0) -> None:
+        super().__init__("", "", standin)
+        self.socket = standin.socket_mode
+        self.ack_timeout = ack_timeout
+        self.last_envelope: str | None = None
+        self.waiting = True
+
+    @contextlib.contextmanager
+    def not_waiting(self) -> Iterator[None]:
+        """Send without waiting for the acks (see `last_envelope` for each one's id)."""
+        self.waiting = False
+        try:
+            yield
+        finally:
+            self.waiting = True
+
+    def send_form(self, fields: dict[str, str], **kwargs: Any) -> Response:
+        if set(fields) == {"payload"}:
+            return self._envelope(INTERACTIVE, json.loads(fields["payload"]))
+        return self._envelope(COMMANDS, dict(fields))
+
+    def send_json(self, payload: dict[str, Any], **kwargs: Any) -> Response:
+        return self._envelope(EVENTS, payload)
+
+    def resend_last(self, **kwargs: Any) -> Response:
+        raise NotImplementedError(
+            "in Socket Mode Slack sends again what was not acknowledged: drop the connection "
+            "(standin.socket_mode.drop_after_next()) to see it"
+        )
+
+    def _envelope(self, kind: str, payload: dict[str, Any]) -> Response:
+        self.last_envelope = self.socket.send(kind, payload)
+        if not self.waiting:
+            return Response(202, "")
+        answer = self.socket.wait_for_ack(self.last_envelope, timeout=self.ack_timeout)
+        return Response(200, json.dumps(answer) if answer else "")

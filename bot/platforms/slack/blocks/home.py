@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from slack_sdk.models.blocks import ImageBlock
 from slack_sdk.models.views import View
 
-from bot.blocks.kit import (
+from bot.platforms.slack.blocks.kit import (
     VIEW_BLOCK_LIMIT,
     actions,
     button,
@@ -25,21 +26,19 @@ from bot.blocks.kit import (
     render,
     section,
 )
-from bot.blocks.reviews import (
-    APPROVE,
-    CONDITIONS,
-    DEFER,
+from bot.platforms.slack.blocks.register import uptake_home
+from bot.platforms.slack.blocks.reviews import (
     NO_CHANGES,
-    SLT_APPROVE,
-    SLT_CONDITIONS,
     START,
     SUBMIT_DRAFT,
     Render,
     button_value,
+    decision_buttons,
     status_line,
 )
 from workflow.states import State
 from workflow.summaries import DocumentView, ReviewSummary
+from workflow.uptake import Rate
 
 PER_SECTION = 10
 
@@ -48,13 +47,22 @@ PER_SECTION = 10
 class HomeData:
     to_review: Sequence[ReviewSummary] = ()
     to_decide: Sequence[ReviewSummary] = ()
-    for_slt: Sequence[ReviewSummary] = ()
+    # What waits for each body the person sits on (every body, for an admin): (name, reviews)
+    with_bodies: Sequence[tuple[str, Sequence[ReviewSummary]]] = ()
     recent: Sequence[ReviewSummary] = ()
     is_admin: bool = False
     counts: dict[str, int] = field(default_factory=dict)
     overdue: Sequence[DocumentView] = ()
     # (round name, deadline, {status: count}) for rounds whose deadline has not long passed
     rounds: Sequence[tuple[str, date, dict[str, int]]] = ()
+    # The headline chart (the overdue rate at each month's end), where Slack can fetch it, or
+    # why it cannot be shown.
+    chart_url: str | None = None
+    chart_title: str = ""
+    chart_hint: str | None = None
+    # Who has read what was published: by service area, and the latest of each document.
+    uptake_by_area: Sequence[Rate] = ()
+    uptake_by_document: Sequence[Rate] = ()
 
 
 def _owner_buttons(summary: ReviewSummary) -> list[Any]:
@@ -73,7 +81,7 @@ def _item(summary: ReviewSummary, render_: Render, buttons: list[Any]) -> list[A
     blocks = [
         section(
             f"{doc_link(summary.reference, summary.title, summary.link)}\n"
-            f"{status_line(summary, render_)}"
+            f"{status_line(summary, render_, as_of=False)}"
         )
     ]
     if buttons:
@@ -97,21 +105,6 @@ def _list(
 
 
 def home_view(data: HomeData, render_: Render) -> dict[str, Any]:
-    def approver_buttons(s: ReviewSummary) -> list[Any]:
-        value = button_value(s)
-        return [
-            button("Approve", APPROVE, value, style="primary"),
-            button("Approve with conditions", CONDITIONS, value),
-            button("Defer to SLT", DEFER, value),
-        ]
-
-    def slt_buttons(s: ReviewSummary) -> list[Any]:
-        value = button_value(s)
-        return [
-            button("Approve", SLT_APPROVE, value, style="primary"),
-            button("Approve with conditions", SLT_CONDITIONS, value),
-        ]
-
     blocks: list[Any] = []
     blocks += _list(
         "To review", data.to_review, render_, _owner_buttons, "Nothing for you to review. :tada:"
@@ -121,17 +114,17 @@ def home_view(data: HomeData, render_: Render) -> dict[str, Any]:
         "Awaiting your decision",
         data.to_decide,
         render_,
-        approver_buttons,
+        decision_buttons,
         "Nothing awaits your approval.",
     )
-    if data.for_slt:
+    for name, waiting in data.with_bodies:
         blocks.append(divider())
         blocks += _list(
-            "Awaiting the SLT",
-            data.for_slt,
+            f"Awaiting the {name}"[:150],
+            waiting,
             render_,
-            slt_buttons,
-            "Nothing is deferred to the SLT.",
+            decision_buttons,
+            f"Nothing waits for the {escape(name)}.",
         )
     blocks.append(divider())
     blocks.append(header("Recently decided"))
@@ -141,7 +134,7 @@ def home_view(data: HomeData, render_: Render) -> dict[str, Any]:
         blocks.append(
             section(
                 f"{doc_link(summary.reference, summary.title, summary.link)}\n"
-                f"{status_line(summary, render_)}"
+                f"{status_line(summary, render_, as_of=False)}"
             )
         )
     if data.is_admin:
@@ -157,11 +150,21 @@ def home_view(data: HomeData, render_: Render) -> dict[str, Any]:
         )
         overdue_lines = [
             f"\u2022 {doc_link(v.reference, v.title, v.link)} \u2014 due "
-            f"{day(v.next_review_due)}, {(render_.today - v.next_review_due).days}"
+            f"{day(v.next_review_due)}, {v.days_overdue(render_.today)}"
             f" days overdue \u00b7 {mention(v.owner)}"
             for v in data.overdue[:20]
         ]
         more = f"\n_\u2026and {len(data.overdue) - 20} more._" if len(data.overdue) > 20 else ""
+        if data.chart_url:
+            blocks.append(
+                ImageBlock(
+                    image_url=data.chart_url,
+                    alt_text=data.chart_title or "Overdue at each month's end",
+                    title=data.chart_title[:2000] or None,
+                )
+            )
+        elif data.chart_hint:
+            blocks.append(context(escape(data.chart_hint)))
         blocks.append(
             section(
                 f"*Overdue: {len(data.overdue)}*\n" + "\n".join(overdue_lines) + more
@@ -180,6 +183,8 @@ def home_view(data: HomeData, render_: Render) -> dict[str, Any]:
                     + " \u00b7 ".join(f"{k}: *{v}*" for k, v in counts.items())
                 )
             )
+    if data.is_admin:
+        blocks += uptake_home(data.uptake_by_area, data.uptake_by_document)
     blocks.append(context(escape("Reply to me in Messages with a date, status or help.")))
     return View(
         type="home", blocks=render(blocks, limit=VIEW_BLOCK_LIMIT, more="See /signoff mine.")

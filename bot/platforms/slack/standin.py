@@ -3,6 +3,7 @@
 It answers the methods signoff calls the way Slack does, keeps the messages, modals and Home
 tabs it was given so that they can be read back and clicked, and records every call. It can be
 told to fail (429 with Retry-After, 500, a dropped connection) to exercise the retry handlers.
+`apps.connections.open` hands out its Socket Mode end (bot/platforms/slack/socket_standin.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from bot.platforms.slack.socket_standin import SocketModeStandin
+
+UPLOADS = "/upload/v1/"
+
 
 @dataclass
 class SlackUser:
@@ -25,6 +30,18 @@ class SlackUser:
     email: str
     name: str
     deleted: bool = False
+
+
+@dataclass
+class SlackChannel:
+    """A channel as Slack sees it from signoff's side: whether signoff was invited, whether
+    it is private (then Slack will not even say it exists to an app not in it) or archived."""
+
+    id: str
+    name: str
+    private: bool = False
+    archived: bool = False
+    bot_member: bool = True
 
 
 @dataclass
@@ -45,6 +62,7 @@ class Message:
     metadata: dict[str, Any] | None = None
     ephemeral_to: str | None = None
     edited: int = 0
+    files: list[dict[str, Any]] = field(default_factory=list)  # shared with the message
 
 
 @dataclass
@@ -53,26 +71,43 @@ class _Failure:
     retry_after: int | None
     remaining: int
     error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class SlackStandin:
     users: list[SlackUser] = field(default_factory=list)
+    # Channels declared here answer as Slack would for their membership and state; any other
+    # channel takes whatever is posted to it.
+    channels: list[SlackChannel] = field(default_factory=list)
     bot_user_id: str = "UBOT"
     team_id: str = "T0SIGNOFF"
+    # User groups (S...) and channels' members (C...), as usergroups.users.list and
+    # conversations.members answer them, a page at a time.
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
+    channel_members: dict[str, list[str]] = field(default_factory=dict)
+    # Slack answers a user group whole; set this to have the stand-in page it as well, so that
+    # following a cursor is shown to work for both.
+    usergroup_page: int | None = None
 
     def __post_init__(self) -> None:
         self.calls: list[Call] = []
         self.messages: list[Message] = []
         self.views: dict[str, dict[str, Any]] = {}  # view id -> view (with trigger and user)
         self.homes: dict[str, dict[str, Any]] = {}  # user id -> published Home view
+        # Files uploaded (files.upload v2): id -> name, title, alt text, length, bytes.
+        self.files: dict[str, dict[str, Any]] = {}
         self._failures: dict[str, _Failure] = {}
         self._used_triggers: set[str] = set()  # a trigger_id works once, as on Slack
         self._delays: dict[str, float] = {}
+        self._limits: dict[str, tuple[float, int]] = {}  # method -> (per second, Retry-After)
+        self._recent: dict[str, list[float]] = {}  # method -> when recent calls were taken
+        self.rate_limited = 0  # how many calls were answered 429
         self._lock = threading.RLock()
         self._clock = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.socket_mode = SocketModeStandin()
 
     # --- running ------------------------------------------------------------------------
 
@@ -102,6 +137,7 @@ class SlackStandin:
         return f"http://{host}:{port}/api/"
 
     def stop(self) -> None:
+        self.socket_mode.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -124,11 +160,36 @@ class SlackStandin:
         times: int = 1,
         retry_after: int | None = None,
         error: str | None = None,
+        **extra: Any,
     ) -> None:
         """Make the next `times` calls of `method` fail with `status` (or an `ok: false` error
-        with status 200 when `error` is given)."""
+        with status 200 when `error` is given, with `extra` fields such as `needed`)."""
         with self._lock:
-            self._failures[method] = _Failure(status, retry_after, times, error)
+            self._failures[method] = _Failure(status, retry_after, times, error, extra)
+
+    def rate_limit(self, method: str, per_second: float, *, retry_after: int = 1) -> None:
+        """Answer `method` with 429 and Retry-After once more than `per_second` calls came in
+        the last second, as Slack does past a method's limit."""
+        with self._lock:
+            self._limits[method] = (per_second, retry_after)
+            self._recent[method] = []
+
+    def _over_limit(self, method: str) -> int | None:
+        """The Retry-After to answer with when this call is over `method`'s limit."""
+        if method not in self._limits:
+            return None
+        per_second, retry_after = self._limits[method]
+        now = time.monotonic()
+        recent = [at for at in self._recent[method] if now - at < 1.0]
+        if len(recent) >= per_second:
+            self._recent[method] = recent
+            self.rate_limited += 1
+            return retry_after
+        self._recent[method] = [*recent, now]
+        return None
+
+    def channel(self, channel_id: str) -> SlackChannel | None:
+        return next((c for c in self.channels if c.id == channel_id), None)
 
     def delay(self, method: str, seconds: float) -> None:
         """Answer `method` only after `seconds`, having done what it asked: a post that is made
@@ -137,10 +198,13 @@ class SlackStandin:
             self._delays[method] = seconds
 
     def posted_keys(self) -> list[str]:
-        """The outbox keys carried by every message posted, in order (repeats included)."""
+        """The outbox keys carried by every message posted, in order (repeats included); a file
+        shared as a message of its own counts as `file:<name>`."""
         with self._lock:
             return [
-                ((m.metadata or {}).get("event_payload") or {}).get("outbox_key", "")
+                f"file:{m.files[0]['name']}"
+                if m.files and not m.metadata
+                else ((m.metadata or {}).get("event_payload") or {}).get("outbox_key", "")
                 for m in self.messages
                 if m.ephemeral_to is None
             ]
@@ -189,6 +253,9 @@ class SlackStandin:
         method = url.path.rsplit("/", 1)[-1]
         length = int(request.headers.get("Content-Length") or 0)
         body = request.rfile.read(length) if length else b""
+        if url.path.startswith(UPLOADS):
+            self._upload(request, url.path.removeprefix(UPLOADS), body)
+            return
         args: dict[str, Any] = {k: v[-1] for k, v in parse_qs(url.query).items()}
         content_type = request.headers.get("Content-Type", "")
         if body and "json" in content_type:
@@ -201,6 +268,14 @@ class SlackStandin:
                     args[key] = json.loads(args[key])
         with self._lock:
             self.calls.append(Call(method, args, time.time()))
+            retry_after = self._over_limit(method)
+            if retry_after is not None:
+                request.send_response(429)
+                request.send_header("Retry-After", str(retry_after))
+                request.send_header("Content-Type", "application/json")
+                request.end_headers()
+                request.wfile.write(b'{"ok": false, "error": "ratelimited"}')
+                return
             failure = self._failures.get(method)
             if failure is not None and failure.remaining > 0:
                 failure.remaining -= 1
@@ -212,7 +287,7 @@ class SlackStandin:
                     request.end_headers()
                     request.wfile.write(b'{"ok": false, "error": "ratelimited"}')
                     return
-                self._reply(request, {"ok": False, "error": failure.error})
+                self._reply(request, {"ok": False, "error": failure.error, **failure.extra})
                 return
             handler = getattr(self, "_api_" + method.replace(".", "_"), None)
             result = {"ok": False, "error": "unknown_method"} if handler is None else handler(args)
@@ -220,6 +295,23 @@ class SlackStandin:
         if delay:
             time.sleep(delay)
         self._reply(request, result)
+
+    def _upload(self, request: BaseHTTPRequestHandler, file_id: str, body: bytes) -> None:
+        """The second step of files.upload v2: the file's bytes POSTed to the URL Slack gave."""
+        with self._lock:
+            self.calls.append(
+                Call("upload", {"file_id": file_id, "length": len(body)}, time.time())
+            )
+            known = self.files.get(file_id)
+            if known is not None and request.command == "POST":
+                known["data"] = body
+        status, text = (200, f"OK - {len(body)}") if known is not None else (404, "Not Found")
+        data = text.encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "text/plain; charset=utf-8")
+        request.send_header("Content-Length", str(len(data)))
+        request.end_headers()
+        request.wfile.write(data)
 
     @staticmethod
     def _reply(request: BaseHTTPRequestHandler, result: dict[str, Any]) -> None:
@@ -246,6 +338,9 @@ class SlackStandin:
             "url": "https://signoff-demo.slack.com/",
         }
 
+    def _api_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": self.socket_mode.url()}
+
     def _api_users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.user_by_email(args.get("email", ""))
         if user is None:
@@ -268,13 +363,78 @@ class SlackStandin:
             "profile": {"email": user.email, "real_name": user.name, "display_name": user.name},
         }
 
+    def _api_usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        group = str(args.get("usergroup", ""))
+        if group not in self.usergroups:
+            return {"ok": False, "error": "no_such_subteam"}
+        members = self.usergroups[group]
+        if self.usergroup_page is None and not args.get("limit"):
+            return {"ok": True, "users": list(members)}
+        return self._page(args, members, "users", self.usergroup_page or 100)
+
+    def _api_conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel_id = str(args.get("channel", ""))
+        refusal = self._refusal(channel_id, reading=True)
+        if refusal is not None:
+            return refusal
+        if channel_id not in self.channel_members:
+            return {"ok": False, "error": "channel_not_found"}
+        return self._page(args, self.channel_members[channel_id], "members", 100)
+
+    @staticmethod
+    def _page(args: dict[str, Any], items: list[str], key: str, default: int) -> dict[str, Any]:
+        """One page of `items` from the cursor (an offset, as opaque to signoff as Slack's)."""
+        cursor = str(args.get("cursor") or "")
+        if cursor and not cursor.startswith("o"):
+            return {"ok": False, "error": "invalid_cursor"}
+        start = int(cursor[1:]) if cursor else 0
+        limit = int(args.get("limit") or default)
+        end = start + limit
+        following = f"o{end}" if end < len(items) else ""
+        return {"ok": True, key: items[start:end], "response_metadata": {"next_cursor": following}}
+
     def _api_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         users = str(args.get("users", "")).split(",")
         return {"ok": True, "channel": {"id": self.dm_channel(users[0])}}
 
+    def _refusal(self, channel_id: str, *, reading: bool = False) -> dict[str, Any] | None:
+        """What Slack answers an app about a channel it may not use, or None."""
+        channel = self.channel(channel_id)
+        if channel is None:
+            return None
+        if channel.private and not channel.bot_member:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel.archived and not reading:
+            return {"ok": False, "error": "is_archived"}
+        if not channel.bot_member:
+            return {"ok": False, "error": "not_in_channel"}
+        return None
+
+    def _api_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel_id = str(args.get("channel", ""))
+        if channel_id.startswith("D"):
+            return {"ok": True, "channel": {"id": channel_id, "is_im": True}}
+        channel = self.channel(channel_id)
+        if channel is None or (channel.private and not channel.bot_member):
+            return {"ok": False, "error": "channel_not_found"}
+        return {
+            "ok": True,
+            "channel": {
+                "id": channel.id,
+                "name": channel.name,
+                "is_channel": not channel.private,
+                "is_private": channel.private,
+                "is_archived": channel.archived,
+                "is_member": channel.bot_member,
+            },
+        }
+
     def _api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("channel"):
             return {"ok": False, "error": "channel_not_found"}
+        refusal = self._refusal(args["channel"])
+        if refusal is not None:
+            return refusal
         if not args.get("text") and not args.get("blocks"):
             return {"ok": False, "error": "no_text"}
         message = Message(
@@ -295,6 +455,9 @@ class SlackStandin:
 
     def _api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel_for(args.get("channel", ""))
+        refusal = self._refusal(channel)
+        if refusal is not None:
+            return refusal
         for message in self.messages:
             if message.channel == channel and message.ts == args.get("ts"):
                 message.text = args.get("text", message.text)
@@ -317,6 +480,9 @@ class SlackStandin:
 
     def _api_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel_for(args.get("channel", ""))
+        refusal = self._refusal(channel, reading=True)
+        if refusal is not None:
+            return refusal
         found = [
             m
             for m in self.messages
@@ -335,10 +501,69 @@ class SlackStandin:
                     "text": m.text,
                     "bot_id": "BSIGNOFF",
                     **({"metadata": m.metadata} if include and m.metadata else {}),
+                    **({"files": m.files} if m.files else {}),
                 }
                 for m in reversed(found)
             ],
         }
+
+    def _api_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("filename") or not str(args.get("length", "")).isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._clock):08d}"
+        self.files[file_id] = {
+            "id": file_id,
+            "name": args["filename"],
+            "length": int(args["length"]),
+            "alt_txt": args.get("alt_txt"),
+            "data": None,
+            "title": None,
+        }
+        root = self.base_url.removesuffix("/api/")
+        return {"ok": True, "upload_url": f"{root}{UPLOADS}{file_id}", "file_id": file_id}
+
+    def _api_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        try:
+            wanted = json.loads(args.get("files") or "[]")
+        except json.JSONDecodeError:
+            return {"ok": False, "error": "invalid_arguments"}
+        found = []
+        for item in wanted:
+            known = self.files.get(item.get("id", ""))
+            if known is None or known["data"] is None or len(known["data"]) != known["length"]:
+                return {"ok": False, "error": "file_not_found"}
+            known["title"] = item.get("title") or known["name"]
+            found.append(known)
+        channel = args.get("channel_id") or args.get("channels")
+        if channel:
+            refusal = self._refusal(channel)
+            if refusal is not None:
+                return refusal
+            shared = [{"id": f["id"], "name": f["name"], "title": f["title"]} for f in found]
+            self.messages.append(
+                Message(
+                    channel=self._channel_for(channel),
+                    ts=self._ts(),
+                    text=args.get("initial_comment") or "",
+                    blocks=[],
+                    thread_ts=args.get("thread_ts"),
+                    files=shared,
+                )
+            )
+        return {
+            "ok": True,
+            "files": [{"id": f["id"], "name": f["name"], "title": f["title"]} for f in found],
+        }
+
+    def files_in(self, channel: str) -> list[dict[str, Any]]:
+        """The files shared in a channel (or a DM), in order, with their bytes."""
+        with self._lock:
+            return [
+                self.files[f["id"]]
+                for m in self.messages
+                if m.channel == self._channel_for(channel)
+                for f in m.files
+            ]
 
     def _api_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         trigger = args.get("trigger_id", "")

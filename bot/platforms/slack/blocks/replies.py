@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from bot.blocks.kit import (
+from bot.platforms.slack.blocks.kit import (
     Msg,
     context,
     day,
@@ -17,9 +17,8 @@ from bot.blocks.kit import (
     section,
     sections,
 )
-from bot.blocks.reviews import Render, status_line
+from bot.platforms.slack.blocks.reviews import Render, status_line
 from workflow.chat import DATE_EXAMPLES
-from workflow.states import State
 from workflow.summaries import DocumentView, ReviewSummary
 
 LIST_LIMIT = 40
@@ -35,11 +34,18 @@ HELP_TEXT = (
     "\u2022 `/signoff request REFERENCE`: ask for an unscheduled review \u00b7 "
     "`/signoff away FROM TO @deputy`: someone to stand in while you are away\n"
     "\u2022 For the policy officer: `/signoff round` (an update round), `new` (a new "
-    "document), `reassign`"
+    "document), `reassign`, `link LAC-014 CP-012` (CP-012 follows LAC-014), `unlink`"
 )
 
 
-def help_message() -> Msg:
+def help_message(unknown: str | None = None) -> Msg:
+    """How to use signoff; after `unknown`, a /signoff word it does not know, saying so first."""
+    if unknown:
+        said = f"Unknown command `/signoff {escape(unknown)}`. These are the ones there are:"
+        return message(
+            f"Unknown command /signoff {unknown}: /signoff help lists them.",
+            [section(said), section(HELP_TEXT)],
+        )
     return message(
         "How to use signoff: write a date, status, or a note; or /signoff help.",
         [section(HELP_TEXT)],
@@ -50,7 +56,9 @@ def refusal(text: str, summary: ReviewSummary | None, render: Render) -> Msg:
     """Why nothing happened, and where the review stands now."""
     blocks = [section(f":no_entry_sign: {escape(text)}")]
     if summary is not None:
-        blocks.append(context(f"{escape(summary.reference)} now: {status_line(summary, render)}"))
+        blocks.append(
+            context(f"{escape(summary.reference)} now: {status_line(summary, render, as_of=False)}")
+        )
     now = f" Now: {summary.reference} {summary.state.label}." if summary else ""
     return message(f"{text}{now}", blocks)
 
@@ -58,12 +66,8 @@ def refusal(text: str, summary: ReviewSummary | None, render: Render) -> Msg:
 def document_lines(views: Sequence[DocumentView], today: date) -> list[str]:
     lines = []
     for view in views[:LIST_LIMIT]:
-        late = (today - view.next_review_due).days
-        due = (
-            f"*{late} days overdue*"
-            if late > 0 and view.state is not State.CURRENT
-            else f"due {day(view.next_review_due)}"
-        )
+        late = view.days_overdue(today)
+        due = f"*{late} days overdue*" if late else f"due {day(view.next_review_due)}"
         target = f", target {day(view.target_date)}" if view.target_date else ""
         lines.append(
             f"\u2022 {doc_link(view.reference, view.title, view.link)} \u2014 "
@@ -94,7 +98,7 @@ def document_card(view: DocumentView, summary: ReviewSummary | None, render: Ren
     )
     blocks = [section(doc_link(view.reference, view.title, view.link) + "\n" + facts)]
     if summary is not None:
-        blocks.append(context(status_line(summary, render)))
+        blocks.append(context(status_line(summary, render, as_of=False)))
     elif view.pending_publication_version:
         blocks.append(
             context(
@@ -131,6 +135,21 @@ def cannot_place(text: str, choices: Sequence[str]) -> Msg:
     return message(body, [section(body)])
 
 
+def no_such_document(written: str, did_you_mean: str | None, choices: Sequence[str]) -> Msg:
+    """A reply naming a reference the register does not hold: nothing was changed."""
+    hint = (
+        f" Did you mean {did_you_mean}?"
+        if did_you_mean
+        else f" Your open reviews are of {', '.join(choices[:10])}."
+        if choices
+        else " `/signoff find TEXT` finds a document by its title."
+    )
+    body = (
+        f"There is no document {escape(written)} in the register, so I have changed nothing.{hint}"
+    )
+    return message(body, [section(body)])
+
+
 def bad_date(phrase: str, reference: str | None) -> Msg:
     about = f" for {reference}" if reference else ""
     body = (
@@ -150,7 +169,8 @@ def status(summaries: Sequence[ReviewSummary], render: Render) -> Msg:
         body = "You have no open reviews. :tada:"
         return message(body, [section(body)])
     lines = [
-        f"\u2022 {doc_link(s.reference, s.title, s.link)} \u2014 {status_line(s, render)}"
+        f"\u2022 {doc_link(s.reference, s.title, s.link)} \u2014 "
+        f"{status_line(s, render, as_of=False)}"
         for s in summaries[:LIST_LIMIT]
     ]
     blocks = [header(f"Your open reviews ({len(summaries)})"), section("\n".join(lines))]

@@ -1,7 +1,0 @@
-"""Every message about a review, by the outbox kind that asks for it."""
-
-from __future__ import annotations
-
-from bot.blocks import reviews, routes
-
-BUILDERS = {**reviews.BUILDERS, **routes.BUILDERS}
