@@ -17,7 +17,7 @@ from pathlib import Path
 
 from measure import timed_signoff
 
-from bot.slack_standin import SlackStandin, SlackUser
+from bot.platforms.slack.standin import SlackStandin, SlackUser
 
 HEADER = (
     "reference,title,type,service_area,owner_email,approver_email,review_cycle_months,"

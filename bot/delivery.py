@@ -1,39 +1,58 @@
-"""Delivery: from the outbox to Slack, once and only once.
+"""Delivery: from the outbox to the chat platforms (Slack, Teams), once and only once.
 
 State is committed before anything is posted. A row is claimed in a short transaction, posted
-with no transaction open, and marked sent with the message's ts recorded. If the process dies
-between the post and the mark, the next attempt first reads the channel back for a message
-carrying the row's key in its metadata, and records that instead of posting again.
+with no transaction open, and marked sent with where the message went recorded. If the process
+dies between the post and the mark, the next attempt first asks the platform for a message
+carrying the row's key (Slack: in its metadata, read back from the channel), and records that
+instead of posting again. What depends on the platform is asked of it through the interface in
+bot/platforms; what does not (claiming, settling, backoff, parking, handing on) is here.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlalchemy import or_, select, update
+from sqlalchemy import false, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from bot.blocks import notices
-from bot.blocks.kit import Msg
-from bot.blocks.registry import BUILDERS
-from bot.blocks.reviews import Render
-from bot.identity import slack_id_for
+from bot import logs
+from bot.metrics import DELIVERED
+from bot.parking import NOTICE_KIND, Cause, unset_setting
+from bot.platforms import (
+    SLACK,
+    TEAMS,
+    Address,
+    NotDelivered,
+    Platform,
+    Posted,
+    Undeliverable,
+)
+from bot.platforms.slack import groups
 from bot.runtime import Runtime
-from db.models import OutboxMessage, Person, PostedMessage, Review
+from db.models import AgendaItem, OutboxMessage, Person, PostedMessage, Review
+from workflow import uptake
 from workflow.outbox import enqueue
 from workflow.people import person_for_email
 from workflow.responsibilities import deputy_on
 from workflow.reviews import acting_owner_id
 from workflow.summaries import review_summary
+from workflow.words import counted
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
 
 log = logging.getLogger(__name__)
 
-CLAIM_FOR = timedelta(minutes=2)
+PARKING_LOCK = 0x5167_0FE  # serialises parking, so that one cause gets one notice
+SETTINGS = {"digest": "SIGNOFF_DIGEST_CHANNEL"}
+TEAMS_SETTINGS = {"digest": "TEAMS_DIGEST_CHANNEL"}
 # Messages asking the owner to act: when the owner has left, the acting owner gets them.
 OWNER_KINDS = frozenset(
     {
@@ -47,6 +66,15 @@ OWNER_KINDS = frozenset(
     }
 )
 METADATA_EVENT = "signoff_message"
+# A reminder collapsed to one line because a later one was posted: what its PostedMessage row
+# says it now is, so that it is updated once and then left alone.
+SUPERSEDED = "reminder_superseded"
+# Messages posted with a chart beside them, uploaded as an image file (on Slack).
+CHART_KINDS = frozenset({"monthly_report"})
+# Messages to staff one by one (`user:`), sent within SIGNOFF_UPTAKE_PER_MINUTE; a group of
+# staff (`group:`) is handed on to them.
+STAFF = OutboxMessage.audience.like("user:%")
+STAFF_LOCK = 0x5167_0FF  # serialises counting the minute's staff messages across replicas
 
 
 def backoff(attempts: int) -> timedelta:
@@ -54,24 +82,107 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
 
 
-@dataclass
-class Delivery:
-    runtime: Runtime
-    client: WebClient
+class Outcome(enum.Enum):
+    """What became of one outbox row."""
 
-    def run(self, now: datetime | None = None, *, limit: int = 500) -> int:
-        """Deliver everything due; the number of rows settled."""
-        settled = 0
-        while True:
-            at = now or datetime.now(UTC)
-            claimed = self._claim(at, limit=min(limit - settled, 50))
+    SENT = "sent"  # posted (or found already posted, after a crash)
+    UPDATED = "updated"  # the messages about a review brought up to date in place
+    HANDED_ON = "handed_on"  # split into rows of their own (a group, a deputy): not a message
+    SKIPPED = "skipped"  # nobody in Slack to send it to
+    FAILED = "failed"  # not delivered; tried again after a backoff
+    PARKED = "parked"  # Slack will never take it as things stand; kept until retried
+
+
+@dataclass
+class DeliveryResult:
+    """What one delivery run did, by outcome."""
+
+    counts: Counter[Outcome] = field(default_factory=Counter)
+    retry_at: datetime | None = None  # the earliest next attempt of a row that failed
+    causes: list[str] = field(default_factory=list)  # why rows were parked, each once
+
+    def __getitem__(self, outcome: Outcome) -> int:
+        return self.counts[outcome]
+
+    def add(self, outcome: Outcome, *, retry_at: datetime | None = None, cause: str = "") -> None:
+        self.counts[outcome] += 1
+        if retry_at is not None and (self.retry_at is None or retry_at < self.retry_at):
+            self.retry_at = retry_at
+        if cause and cause not in self.causes:
+            self.causes.append(cause)
+
+    @property
+    def did_anything(self) -> bool:
+        return any(self[o] for o in Outcome if o is not Outcome.HANDED_ON)
+
+    def describe(self, zone: ZoneInfo, now: datetime) -> str:
+        """In words: "sent 4 messages; 2 failed and will be retried at 09:31; ..."."""
+        if not self.did_anything:
+            return "nothing to send"
+        parts = [f"sent {counted(self[Outcome.SENT], 'message')}"]
+        if self[Outcome.UPDATED]:
+            parts.append(f"updated the messages of {counted(self[Outcome.UPDATED], 'review')}")
+        if self[Outcome.SKIPPED]:
+            parts.append(f"{self[Outcome.SKIPPED]} not sent: nobody in Slack to send to")
+        if self[Outcome.FAILED]:
+            when = self.retry_at.astimezone(zone) if self.retry_at else now.astimezone(zone)
+            at = f"{when:%H:%M:%S}"
+            if when.date() != now.astimezone(zone).date():
+                at += f" on {when:%d %b %Y}"
+            failed = self[Outcome.FAILED]
+            parts.append(
+                f"{failed} failed and will be retried {'from' if failed > 1 else 'at'} {at}"
+            )
+        if self[Outcome.PARKED]:
+            parts.append(
+                f"{self[Outcome.PARKED]} parked until `signoff outbox retry` "
+                f"({'; '.join(self.causes)})"
+            )
+        return "; ".join(parts)
+
+
+class Delivery:
+    """Delivers the outbox on every platform the deployment serves (`platforms`); a Slack
+    client given alone is Slack's."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        client: WebClient | None = None,
+        *,
+        platforms: Sequence[Platform] = (),
+    ) -> None:
+        self.runtime = runtime
+        self.client = client
+        found: list[Platform] = list(platforms)
+        if client is not None and not any(p.name == SLACK for p in found):
+            from bot.platforms.slack.adapter import SlackPlatform
+
+            found.insert(0, SlackPlatform(runtime, client))
+        self.platforms: dict[str, Platform] = {p.name: p for p in found}
+
+    @property
+    def _claim_for(self) -> timedelta:
+        # Long enough for any post to be answered; a claim by a process that died lapses then.
+        return timedelta(seconds=self.runtime.settings.outbox_claim_seconds)
+
+    def run(self, now: datetime | None = None, *, limit: int = 500) -> DeliveryResult:
+        """Deliver everything due, at most `limit` rows; what became of them."""
+        result = DeliveryResult()
+        taken = 0
+        while taken < limit:
+            at = now or self.runtime.now()
+            claimed = self._claim(at, limit=min(limit - taken, 50))
             if not claimed:
-                return settled
+                break
             for row_id in claimed:
-                self._deliver(row_id, now or datetime.now(UTC))
-                settled += 1
-            if settled >= limit:
-                return settled
+                # Each row's log lines carry its key: set in a context of the row's own.
+                outcome, retry_at, cause = logs.in_own_context(
+                    self._deliver, row_id, now or self.runtime.now()
+                )
+                result.add(outcome, retry_at=retry_at, cause=cause)
+                taken += 1
+        return result
 
     # --- claiming -----------------------------------------------------------------------
 
@@ -79,63 +190,183 @@ class Delivery:
         if limit <= 0:
             return []
         with self.runtime.sessions.begin() as session:
-            query = (
+            due = (
                 select(OutboxMessage.id)
                 .where(
                     OutboxMessage.sent_at.is_(None),
+                    OutboxMessage.parked_at.is_(None),
                     OutboxMessage.next_attempt_at <= now,
                     or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
                 )
                 .order_by(OutboxMessage.id)
-                .limit(limit)
             )
-            if session.get_bind().dialect.name == "postgresql":
+            postgres = session.get_bind().dialect.name == "postgresql"
+            query = due.where(or_(OutboxMessage.audience.is_(None), ~STAFF)).limit(limit)
+            if postgres:
                 query = query.with_for_update(skip_locked=True)
             ids = list(session.scalars(query))
+            # Staff, in batches within the minute's allowance, after everything else.
+            staff_due = limit > len(ids) and session.scalar(due.where(STAFF).limit(1))
+            allowed = min(limit - len(ids), self._staff_allowance(session, now)) if staff_due else 0
+            if allowed > 0:
+                staff = due.where(STAFF).limit(allowed)
+                ids += list(
+                    session.scalars(staff.with_for_update(skip_locked=True) if postgres else staff)
+                )
             if ids:
                 session.execute(
                     update(OutboxMessage)
                     .where(OutboxMessage.id.in_(ids))
-                    .values(claimed_until=now + CLAIM_FOR, attempts=OutboxMessage.attempts + 1)
+                    .values(
+                        claimed_until=now + self._claim_for, attempts=OutboxMessage.attempts + 1
+                    )
                 )
             return ids
 
+    def _staff_allowance(self, session: Session, now: datetime) -> int:
+        """How many more messages to staff may go this minute: Slack takes about one message
+        a second in each conversation and, across a workspace, a number it does not publish;
+        SIGNOFF_UPTAKE_PER_MINUTE keeps a large group's notes under both, on every replica."""
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(
+                text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"),
+                {"k": STAFF_LOCK},
+            )
+        recent = or_(
+            OutboxMessage.sent_at > now - timedelta(minutes=1),
+            OutboxMessage.sent_at.is_(None) & (OutboxMessage.claimed_until >= now),
+        )
+        taken = session.scalar(select(func.count()).select_from(OutboxMessage).where(STAFF, recent))
+        return self.runtime.settings.uptake_per_minute - (taken or 0)
+
     # --- one row ------------------------------------------------------------------------
 
-    def _deliver(self, row_id: int, now: datetime) -> None:
+    def _deliver(self, row_id: int, now: datetime) -> tuple[Outcome, datetime | None, str]:
+        """Deliver one claimed row: its outcome, when a failed one is retried, and why one
+        was parked."""
         with self.runtime.sessions() as session:
             row = session.get(OutboxMessage, row_id)
             assert row is not None
             session.expunge(row)
+        logs.set_fields(outbox_key=row.key, review=row.review_id)
         try:
-            if row.audience in ("admins", "escalation"):
+            if (row.audience or "").startswith("group:"):
+                return self._to_group(row, now)
+            if self._to_members(row) and not self._members(row.audience or ""):
+                return self._park(row, now, _nobody_in(row.audience or "", self.runtime))
+            if row.audience in ("admins", "escalation") or self._to_members(row):
                 self._expand(row, now)
+                return Outcome.HANDED_ON, None, ""
             elif row.person_id is not None and self._to_deputy(row, now):
-                pass
+                return Outcome.HANDED_ON, None, ""
             elif row.audience == "review_messages":
                 self._refresh(row, now)
                 self._settle(row, now)
+                return Outcome.UPDATED, None, ""
             else:
-                self._post(row, now)
-        except (SlackApiError, SlackClientError, OSError) as error:
-            self._failed(row, now, _describe(error))
+                return self._post(row, now)
+        except Undeliverable as refused:
+            if (row.audience or "").startswith("user:") and refused.cause.about_person:
+                # Someone in a staff group the platform will not deliver to (deactivated, a
+                # bot): the group's other members still get theirs; the admins are not troubled.
+                self._settle(row, now, error=f"skipped: {refused.cause.code}")
+                return Outcome.SKIPPED, None, ""
+            return self._park(row, now, refused.cause)
+        except NotDelivered as error:
+            return self._failed(row, now, str(error))
+        except OSError as error:
+            return self._failed(row, now, f"{type(error).__name__}: {error}")
         except Exception as error:  # a bug must not stop the rest of the outbox
             log.exception("delivering outbox row %s (%s) failed", row.id, row.key)
-            self._failed(row, now, f"{type(error).__name__}: {error}")
+            return self._failed(row, now, f"{type(error).__name__}: {error}")
+
+    def _to_members(self, row: OutboxMessage) -> bool:
+        """A body's message goes to its members one by one: always for `members:`, and for
+        `body:` when the body has no channel."""
+        audience = row.audience or ""
+        if audience.startswith("members:"):
+            return True
+        return audience.startswith("body:") and self._body_channel(audience) is None
+
+    def _members(self, audience: str) -> list[str]:
+        key = audience.split(":", 1)[1]
+        rules = self.runtime.rules
+        return list(rules.body(key).members) if key in rules.bodies else []
+
+    def _body_channel(self, audience: str) -> str | None:
+        """The body's channel on some platform this deployment serves, if it has one."""
+        rooms = [p.room_for(audience) for p in self.platforms.values()]
+        return next((room.room for room in rooms if room is not None), None)
 
     def _expand(self, row: OutboxMessage, now: datetime) -> None:
         """A message to a group becomes one row per person, each once-only on its own."""
         settings = self.runtime.settings
-        emails = settings.admin_emails if row.audience == "admins" else settings.escalation_emails
+        audience = row.audience or ""
+        chair = None
+        if audience in ("admins", "escalation"):
+            emails = settings.admin_emails if audience == "admins" else settings.escalation_emails
+        else:
+            key = audience.split(":", 1)[1]
+            rules = self.runtime.rules
+            emails = self._members(audience)
+            chair = rules.body(key).chair if key in rules.bodies else None
         with self.runtime.sessions.begin() as session:
             people = [person_for_email(session, email, now=now).id for email in emails]
             _hand_on(
                 session,
                 row,
                 now,
-                [(email, pid, row.payload) for email, pid in zip(emails, people, strict=True)],
-                note=None if emails else f"nobody to send to: {row.audience} is empty",
+                [
+                    (
+                        email,
+                        pid,
+                        {**row.payload, "copy_for": "chair" if email == chair else "member"}
+                        if chair is not None or audience.startswith("members:")
+                        else row.payload,
+                    )
+                    for email, pid in zip(emails, people, strict=True)
+                ],
+                note=None if emails else f"nobody to send to: {audience} is empty",
             )
+
+    def _to_group(self, row: OutboxMessage, now: datetime) -> tuple[Outcome, datetime | None, str]:
+        """A note to a staff group becomes one row per member, each once-only on its own
+        however many groups name them, and the members are recorded as asked to read it.
+        Staff groups are Slack's (a user group, or a channel's members)."""
+        from slack_sdk.errors import SlackApiError
+
+        group = (row.audience or "").split(":", 1)[1]
+        slack = self.platforms.get(SLACK)
+        if slack is None:
+            self._settle(row, now, error=f"skipped: {group} is a Slack group, Slack is not served")
+            return Outcome.SKIPPED, None, ""
+        client = slack.client  # type: ignore[attr-defined]
+        try:
+            own = self._own_user_id(client)
+            members = [member for member in groups.members(client, group) if member != own]
+        except SlackApiError as error:
+            if error.response.get("error") == "no_such_subteam":
+                return self._park(row, now, groups.no_such_group(group))
+            raise NotDelivered(f"Slack said {error.response.get('error')}") from error
+        with self.runtime.sessions.begin() as session:
+            uptake.add_recipients(session, row.payload["uptake_id"], group, members, now=now)
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id)
+                .values(
+                    sent_at=now,
+                    claimed_until=None,
+                    last_error=None if members else f"nobody to send to: {group} is empty",
+                )
+            )
+        log.info("staff group %s: %s", group, counted(len(members), "member"))
+        return Outcome.HANDED_ON, None, ""
+
+    def _own_user_id(self, client: WebClient) -> str | None:
+        """signoff's own user in Slack, which is in every channel it posts to."""
+        if not hasattr(self, "_own_user"):
+            self._own_user: str | None = client.auth_test().get("user_id")
+        return self._own_user
 
     def _to_deputy(self, row: OutboxMessage, now: datetime) -> bool:
         """While someone is away, what is for them goes to their deputy and they get a copy.
@@ -181,88 +412,162 @@ class Delivery:
             )
         return True
 
-    def _render(
-        self, kind: str, review_id: int | None, payload: dict[str, Any], now: datetime
-    ) -> Msg:
-        zone = self.runtime.settings.timezone
-        today = now.astimezone(zone).date()
-        with self.runtime.sessions() as session:
-            if kind in BUILDERS:
-                assert review_id is not None
-                summary = review_summary(session, review_id)
-                msg = BUILDERS[kind](summary, Render(today, zone, payload))
-            else:
-                msg = notices.build(kind, session, payload, today=today, zone=zone)
-            return notices.with_deputy_note(session, msg, payload)
+    def _rooms(self, row: OutboxMessage) -> list[tuple[Platform, Address]]:
+        """The channels of an audience, one per platform that has one set."""
+        audience = row.audience or ""
+        wanted = row.payload.get("platform")
+        found = []
+        for platform in self.platforms.values():
+            if wanted not in (None, platform.name):
+                continue
+            room = platform.room_for(audience)
+            if room is not None:
+                found.append((platform, room))
+        return found
 
-    def _channel(self, row: OutboxMessage, now: datetime) -> str | None:
-        settings = self.runtime.settings
-        if row.audience == "slt":
-            return settings.slt_channel
-        if row.audience == "digest":
-            return settings.digest_channel
+    def _person(self, row: OutboxMessage, now: datetime) -> tuple[Platform, Address] | None:
+        """Where one person is reached: where signoff knows them (Teams, where the app was
+        installed for them; Slack, by their e-mail), or None."""
         assert row.person_id is not None
-        return slack_id_for(self.runtime.sessions, self.client, row.person_id, now=now)
-
-    def _post(self, row: OutboxMessage, now: datetime) -> None:
-        channel = self._channel(row, now)
-        if channel is None:
-            if row.audience is not None:
-                setting = (
-                    "SIGNOFF_SLT_CHANNEL" if row.audience == "slt" else "SIGNOFF_DIGEST_CHANNEL"
-                )
-                self._failed(row, now, f"{setting} is not set")
-            elif not self._to_acting_owner(row, now):
-                self._settle(row, now, error="skipped: this person is not in Slack")
-            return
-        msg = self._render(row.kind, row.review_id, row.payload, now)
-        found = self._already_posted(row, channel) if row.attempts > 1 else None
-        if found is None:
-            reply = self.client.chat_postMessage(
-                channel=channel,
-                text=msg.text,
-                blocks=msg.blocks,
-                unfurl_links=False,
-                metadata={"event_type": METADATA_EVENT, "event_payload": {"outbox_key": row.key}},
-            )
-            found = (reply["channel"], reply["ts"])
-        self._settle(row, now, posted=found)
-
-    def _already_posted(self, row: OutboxMessage, channel: str) -> tuple[str, str] | None:
-        if channel.startswith(("U", "W")):
-            channel = self.client.conversations_open(users=channel)["channel"]["id"]
-        oldest = (row.created_at - timedelta(minutes=1)).timestamp()
-        history = self.client.conversations_history(
-            channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=200
-        )
-        for message in history.get("messages", []):
-            metadata = message.get("metadata") or {}
-            if (metadata.get("event_payload") or {}).get("outbox_key") == row.key:
-                return channel, message["ts"]
+        wanted = row.payload.get("platform")
+        order = sorted(self.platforms.values(), key=lambda p: p.name != TEAMS)
+        for platform in order:
+            if wanted not in (None, platform.name):
+                continue
+            address = platform.reach(row.person_id, now)
+            if address is not None:
+                return platform, address
         return None
 
+    def _post(self, row: OutboxMessage, now: datetime) -> tuple[Outcome, datetime | None, str]:
+        if row.audience is not None:
+            rooms = self._rooms(row)
+            if not rooms:
+                named = SETTINGS if SLACK in self.platforms else TEAMS_SETTINGS
+                return self._park(row, now, unset_setting(named[row.audience], row.audience))
+            if len(rooms) > 1:
+                # A channel on each platform: one row per platform, each once-only on its own.
+                with self.runtime.sessions.begin() as session:
+                    _hand_on(
+                        session,
+                        row,
+                        now,
+                        [
+                            (platform.name, None, {**row.payload, "platform": platform.name})
+                            for platform, _room in rooms
+                        ],
+                        note="posted on each platform",
+                        audience=row.audience,
+                    )
+                return Outcome.HANDED_ON, None, ""
+            platform, address = rooms[0]
+        else:
+            reached = self._person(row, now)
+            if reached is None:
+                if self._to_acting_owner(row, now):
+                    return Outcome.HANDED_ON, None, ""
+                unreached = self._unreached_cause(row)
+                if unreached is not None:
+                    return self._park(row, now, unreached)
+                self._settle(row, now, error="skipped: this person is not in Slack")
+                return Outcome.SKIPPED, None, ""
+            platform, address = reached
+        message = platform.render(row.kind, row.review_id, row.payload, now)
+        found = platform.find(address, row.key, row.created_at) if row.attempts > 1 else None
+        if found is None:
+            found = platform.post(address, message, row.key)
+        upload = getattr(platform, "upload_chart", None)
+        if row.kind in CHART_KINDS and upload is not None:
+            upload(row, found.room)
+        self._settle(row, now, posted=found)
+        if row.kind == "reminder":
+            try:
+                self._supersede(row.review_id)
+            except (NotDelivered, Undeliverable, OSError) as error:
+                # The new reminder is out; the next update of the review collapses these.
+                log.warning("earlier reminders not yet collapsed: %s", error)
+        return Outcome.SENT, None, ""
+
+    def _unreached_cause(self, row: OutboxMessage) -> Cause | None:
+        """Someone no platform can reach yet: Teams, where it is served, says why and how to
+        fix it (once per person); on Slack alone the message is skipped, as before."""
+        teams = self.platforms.get(TEAMS)
+        explain_unreached = getattr(teams, "unreached", None)
+        if explain_unreached is None or row.person_id is None:
+            return None
+        return explain_unreached(row.person_id)
+
     def _refresh(self, row: OutboxMessage, now: datetime) -> None:
-        """Bring every message about the review up to date, in place."""
+        """Bring every message about the review up to date, in place: its own, and the papers
+        of any meeting it is on (or, for a meeting's own refresh, that meeting's papers)."""
+        self._supersede(row.review_id)
         with self.runtime.sessions() as session:
+            meetings = (
+                [row.payload["meeting_id"]]
+                if "meeting_id" in row.payload
+                else list(
+                    session.scalars(
+                        select(AgendaItem.meeting_id).where(AgendaItem.review_id == row.review_id)
+                    )
+                )
+            )
+            about = or_(
+                PostedMessage.review_id == row.review_id if row.review_id is not None else false(),
+                PostedMessage.meeting_id.in_(meetings),
+            )
             posted = session.execute(
                 select(PostedMessage, OutboxMessage)
                 .join(OutboxMessage, PostedMessage.outbox_id == OutboxMessage.id)
-                .where(PostedMessage.review_id == row.review_id)
+                .where(about, PostedMessage.kind != SUPERSEDED)
                 .order_by(PostedMessage.id)
             ).all()
-            targets = [(p.channel, p.ts, o.kind, o.payload) for p, o in posted]
-        for channel, ts, kind, payload in targets:
-            msg = self._render(kind, row.review_id, payload, now)
-            try:
-                self.client.chat_update(channel=channel, ts=ts, text=msg.text, blocks=msg.blocks)
-            except SlackApiError as error:
-                # A message someone deleted cannot be kept true; the others still can.
-                if error.response.get("error") not in (
-                    "message_not_found",
-                    "cant_update_message",
-                    "channel_not_found",
-                ):
-                    raise
+            targets = [(_posted(p), o.kind, o.payload, p.review_id) for p, o in posted]
+        for where, kind, payload, review_id in targets:
+            platform = self.platforms.get(where.platform)
+            if platform is None:
+                continue  # posted on a platform this process does not serve
+            # A message someone deleted cannot be kept true; the others still can.
+            platform.update(where, platform.render(kind, review_id, payload, now))
+
+    def _supersede(self, review_id: int | None) -> None:
+        """Collapse each reminder about the review that a later one to the same place has
+        superseded to one line, once: a late review's weekly reminders would otherwise each
+        be re-rendered, saying the same thing, every time it moves on. (A platform that cannot
+        draw the one line keeps its reminders as they are.)"""
+        if review_id is None:
+            return
+        with self.runtime.sessions() as session:
+            reminders = session.scalars(
+                select(PostedMessage)
+                .where(
+                    PostedMessage.review_id == review_id,
+                    PostedMessage.kind.in_(("reminder", SUPERSEDED)),
+                )
+                .order_by(PostedMessage.id)
+            ).all()
+            latest = {(p.platform, _posted(p).room): p for p in reminders}
+            stale = [
+                (p.id, _posted(p), latest[(p.platform, _posted(p).room)].posted_at)
+                for p in reminders
+                if p.kind == "reminder" and p is not latest[(p.platform, _posted(p).room)]
+            ]
+            if not stale:
+                return
+            summary = review_summary(session, review_id, self.runtime.rules)
+        zone = self.runtime.settings.timezone
+        for posted_id, where, later in stale:
+            platform = self.platforms.get(where.platform)
+            draw = getattr(platform, "superseded", None)
+            if platform is None or draw is None:
+                continue
+            message = draw(summary.reference, summary.title, later.astimezone(zone).date())
+            platform.update(where, message)
+            with self.runtime.sessions.begin() as session:
+                session.execute(
+                    update(PostedMessage)
+                    .where(PostedMessage.id == posted_id)
+                    .values(kind=SUPERSEDED)
+                )
 
     # --- settling -----------------------------------------------------------------------
 
@@ -271,7 +576,7 @@ class Delivery:
         row: OutboxMessage,
         now: datetime,
         *,
-        posted: tuple[str, str] | None = None,
+        posted: Posted | None = None,
         error: str | None = None,
     ) -> None:
         with self.runtime.sessions.begin() as session:
@@ -281,32 +586,90 @@ class Delivery:
                 .values(sent_at=now, claimed_until=None, last_error=error)
             )
             if posted is not None:
+                slack = posted.platform == SLACK
                 session.add(
                     PostedMessage(
                         outbox_id=row.id,
                         review_id=row.review_id,
                         person_id=row.person_id,
                         kind=row.kind,
-                        channel=posted[0],
-                        ts=posted[1],
+                        platform=posted.platform,
+                        channel=posted.room if slack else None,
+                        ts=posted.message_id if slack else None,
+                        room=None if slack else posted.room,
+                        message_id=None if slack else posted.message_id,
+                        service_url=posted.service_url,
                         posted_at=now,
+                        meeting_id=row.payload.get("meeting_id"),
                     )
                 )
+        DELIVERED.labels("skipped" if error else "sent").inc()
+        log.info("outbox row %s settled%s", row.id, f" ({error})" if error else "")
 
-    def _failed(self, row: OutboxMessage, now: datetime, error: str) -> None:
+    def _failed(
+        self, row: OutboxMessage, now: datetime, error: str
+    ) -> tuple[Outcome, datetime | None, str]:
         log.warning("outbox row %s (%s) not delivered: %s", row.id, row.key, error)
+        DELIVERED.labels("failed").inc()
         with self.runtime.sessions.begin() as session:
             attempts = (
                 session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == row.id))
                 or 1
             )
+            retry_at = now + backoff(attempts)
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id)
+                .values(claimed_until=None, last_error=error, next_attempt_at=retry_at)
+            )
+        return Outcome.FAILED, retry_at, ""
+
+    # --- parking ------------------------------------------------------------------------
+
+    def _park(
+        self, row: OutboxMessage, now: datetime, cause: Cause
+    ) -> tuple[Outcome, datetime | None, str]:
+        """Keep `row` out of the retries until someone fixes `cause` and retries it, and tell
+        the admins, once while the cause lasts."""
+        log.warning("outbox row %s (%s) parked: %s", row.id, row.key, cause.reason)
+        DELIVERED.labels("parked").inc()
+        with self.runtime.sessions.begin() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                # Two replicas parking rows of one cause at once must agree on one notice.
+                session.execute(
+                    text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"),
+                    {"k": PARKING_LOCK},
+                )
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row.id)
                 .values(
-                    claimed_until=None, last_error=error, next_attempt_at=now + backoff(attempts)
+                    claimed_until=None,
+                    parked_at=now,
+                    parked_cause=cause.key[:255],
+                    last_error=cause.reason,
                 )
             )
+            if row.kind != NOTICE_KIND:
+                # The cause's oldest parked row names this spell of it: told once for all the
+                # rows it stops, and again if it comes back after a retry cleared it.
+                first = session.scalar(
+                    select(func.min(OutboxMessage.id)).where(
+                        OutboxMessage.parked_cause == cause.key[:255],
+                        OutboxMessage.parked_at.is_not(None),
+                        OutboxMessage.sent_at.is_(None),
+                        OutboxMessage.kind != NOTICE_KIND,
+                    )
+                )
+                enqueue(
+                    session,
+                    f"{NOTICE_KIND}:{first}:{cause.key[:100]}",
+                    NOTICE_KIND,
+                    now=now,
+                    audience="admins",
+                    payload={"problem": cause.problem, "fix": cause.fix, "code": cause.code},
+                )
+        return Outcome.PARKED, None, cause.problem
 
 
 def _hand_on(
@@ -316,9 +679,11 @@ def _hand_on(
     successors: list[tuple[str, int | None, dict[str, Any]]],
     *,
     note: str | None,
+    audience: str | None = None,
 ) -> None:
     """Settle `row` by writing, in the same transaction, the rows that carry it on: one per
-    person, each with a key of its own and so once-only on its own."""
+    person (or, with `audience`, one per platform), each with a key of its own and so
+    once-only on its own."""
     assert row.person_id is not None or row.audience is not None
     for suffix, person_id, payload in successors:
         enqueue(
@@ -327,6 +692,7 @@ def _hand_on(
             row.kind,
             now=now,
             person_id=person_id,
+            audience=audience if person_id is None else None,
             review_id=row.review_id,
             payload=payload,
         )
@@ -337,7 +703,23 @@ def _hand_on(
     )
 
 
-def _describe(error: Exception) -> str:
-    if isinstance(error, SlackApiError):
-        return f"Slack said {error.response.get('error')}"
-    return f"{type(error).__name__}: {error}"
+def _nobody_in(audience: str, runtime: Runtime) -> Cause:
+    """A body with neither a channel nor members: nobody to tell until one of them is set."""
+    key = audience.split(":", 1)[1]
+    file = runtime.settings.governance_file
+    name = runtime.rules.name_of(key) if key in runtime.rules.bodies else key
+    where = f"bodies.{key} in {file}" if file else "SIGNOFF_SLT_CHANNEL or SIGNOFF_SLT_EMAILS"
+    return Cause(
+        f"nobody:{key}",
+        "not_set",
+        f"the {name} has no channel and no members, so signoff has nobody to send its messages to",
+        f"set {where}, restart signoff, then run `signoff outbox retry --all`",
+    )
+
+
+def _posted(message: PostedMessage) -> Posted:
+    if message.platform == SLACK:
+        return Posted(SLACK, message.channel or "", message.ts or "")
+    return Posted(
+        message.platform, message.room or "", message.message_id or "", message.service_url
+    )

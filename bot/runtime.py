@@ -4,17 +4,19 @@ actor with the roles the organisation gave them."""
 from __future__ import annotations
 
 import getpass
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clock import Clock, SystemClock
 from bot.settings import Settings
-from db.engine import make_engine, make_sessionmaker
+from db.engine import make_sessionmaker, open_database
 from db.migrate import ensure_current
 from db.models import Person
 from workflow.context import Actor, Ctx
+from workflow.governance import Governance
 from workflow.responsibilities import standing_in_for
 
 
@@ -23,32 +25,62 @@ class Runtime:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    clock: Clock = field(default_factory=SystemClock)
+    governance: Governance | None = None
+
+    def __post_init__(self) -> None:
+        if self.governance is None:
+            self.governance = self.settings.governance(
+                self.clock.now().astimezone(self.settings.timezone).date()
+            )
 
     @classmethod
-    def start(cls, settings: Settings, *, check_database: bool = True) -> Runtime:
-        engine = make_engine(settings.database_url)
+    def start(
+        cls, settings: Settings, *, check_database: bool = True, clock: Clock | None = None
+    ) -> Runtime:
+        clock = clock or SystemClock()
+        # The governance first: a file with mistakes stops signoff before it touches anything.
+        governance = settings.governance(clock.now().astimezone(settings.timezone).date())
+        engine = open_database(settings.database_url, create=not check_database)
         if check_database:
             ensure_current(engine)
-        return cls(settings, engine, make_sessionmaker(engine))
+        return cls(settings, engine, make_sessionmaker(engine), clock, governance)
+
+    @property
+    def rules(self) -> Governance:
+        assert self.governance is not None
+        return self.governance
+
+    def now(self) -> datetime:
+        return self.clock.now()
 
     def ctx(self, actor: Actor, *, now: datetime | None = None) -> Ctx:
         return Ctx(
             session=self.sessions(),
             actor=actor,
-            now=now or datetime.now(UTC),
+            now=now or self.now(),
             timezone=self.settings.timezone,
+            governance=self.rules,
+            nation=self.settings.bank_holidays,
+            uptake=self.settings.uptake_rules,
         )
 
     def actor_for(self, person: Person, *, now: datetime | None = None) -> Actor:
-        today = (now or datetime.now(UTC)).astimezone(self.settings.timezone).date()
+        today = (now or self.now()).astimezone(self.settings.timezone).date()
         with self.sessions() as session:
             stands_in_for = standing_in_for(session, person.id, today)
+            emails = (
+                frozenset(session.scalars(select(Person.email).where(Person.id.in_(stands_in_for))))
+                if stands_in_for
+                else frozenset()
+            )
         return Actor(
             person_id=person.id,
             label=person.email,
             is_admin=person.email in self.settings.admin_emails,
-            is_slt=person.email in self.settings.slt_emails,
             stands_in_for=stands_in_for,
+            email=person.email,
+            stands_in_for_emails=emails,
         )
 
     def actor_for_email(self, email: str, *, now: datetime | None = None) -> Actor:

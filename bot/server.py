@@ -1,14 +1,17 @@
-"""HTTP mode: one Request URL for events, interactivity and commands, and a health check,
-served by waitress (a production WSGI server)."""
+"""HTTP: one Request URL for events, interactivity and commands, a health check and the metrics,
+served by waitress (a production WSGI server). In Socket Mode the same health check and metrics
+are served on a port of their own."""
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from prometheus_client import make_wsgi_app
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
 from bot.runtime import Runtime
@@ -16,21 +19,72 @@ from bot.runtime import Runtime
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+CHARTS = "/charts/"
+TEAMS_PATH = "/api/messages"
+
+# Something else the health check asks: None when well, else what is wrong.
+Check = Callable[[], str | None]
 
 
-def wsgi_app(runtime: Runtime, bolt: App) -> Callable[..., Iterable[bytes]]:
-    slack = SlackRequestHandler(bolt, path=EVENTS_PATH)
+def wsgi_app(
+    runtime: Runtime, bolt: App | None, *, checks: Iterable[Check] = (), teams: Any = None
+) -> Callable[..., Iterable[bytes]]:
+    slack = None
+    if bolt is not None:
+        from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+        slack = SlackRequestHandler(bolt, path=EVENTS_PATH)
+    metrics = make_wsgi_app()
+    checks = tuple(checks)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            return _health(runtime, start_response)
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            if path == "/healthz":
+                return _health(runtime, checks, start_response)
+            if path == "/metrics":
+                return metrics(environ, start_response)
+            if path.startswith(CHARTS):
+                return _chart(runtime, path, start_response)
+        if teams is not None and path == TEAMS_PATH:
+            return _teams(teams, environ, start_response)
+        if slack is None:
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"not found: this port serves /healthz and /metrics\n"]
         return slack(environ, start_response)
 
     return application
 
 
-def _health(runtime: Runtime, start_response: Callable[..., Any]) -> Iterable[bytes]:
+def _teams(
+    teams: Any, environ: dict[str, Any], start_response: Callable[..., Any]
+) -> Iterable[bytes]:
+    """A Teams activity (bot.platforms.teams.activities.TeamsBot): its token checked, then
+    acted on; an invoke's answer is the response's body."""
+    if environ.get("REQUEST_METHOD") != "POST":
+        start_response("405 Method Not Allowed", [("Content-Type", "text/plain")])
+        return [b"POST Teams activities here\n"]
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    raw = environ["wsgi.input"].read(length) if length else b""
+    answer = teams.handle(environ.get("HTTP_AUTHORIZATION"), raw)
+    reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized"}.get(answer.status, "OK")
+    if answer.body is None:
+        start_response(f"{answer.status} {reason}", [("Content-Length", "0")])
+        return [b""]
+    data = json.dumps(answer.body).encode()
+    start_response(
+        f"{answer.status} {reason}",
+        [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(data)))],
+    )
+    return [data]
+
+
+def _health(
+    runtime: Runtime, checks: tuple[Check, ...], start_response: Callable[..., Any]
+) -> Iterable[bytes]:
     try:
         with runtime.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -38,12 +92,70 @@ def _health(runtime: Runtime, start_response: Callable[..., Any]) -> Iterable[by
         log.warning("health check: database unreachable: %s", error)
         start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
         return [b"database unreachable\n"]
+    for check in checks:
+        problem = check()
+        if problem:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [problem.encode() + b"\n"]
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [b"ok\n"]
 
 
-def serve(runtime: Runtime, bolt: App, *, host: str, port: int, threads: int = 8) -> None:
+def _chart(runtime: Runtime, path: str, start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """The App Home's chart, for Slack to fetch: only those signoff signed, for a month over."""
+    from bot.reports import charts, headline
+
+    settings = runtime.settings
+    month = headline.month_of(settings, path)
+    today = runtime.now().astimezone(settings.timezone).date()
+    if month is None or month >= today.strftime("%Y-%m"):
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"no such chart\n"]
+    try:
+        data = headline.cached_png(
+            settings.database_url, month, settings.timezone_name, runtime.sessions
+        )
+    except charts.ChartsUnavailable as error:
+        start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+        return [str(error).encode() + b"\n"]
+    start_response(
+        "200 OK",
+        [
+            ("Content-Type", "image/png"),
+            ("Content-Length", str(len(data))),
+            ("Cache-Control", "public, max-age=86400"),
+        ],
+    )
+    return [data]
+
+
+def serve(
+    runtime: Runtime,
+    bolt: App | None,
+    *,
+    host: str,
+    port: int,
+    threads: int = 8,
+    teams: Any = None,
+) -> None:
     from waitress import serve as waitress_serve
 
-    log.info("signoff listening on http://%s:%s%s", host, port, EVENTS_PATH)
-    waitress_serve(wsgi_app(runtime, bolt), host=host, port=port, threads=threads, ident="signoff")
+    for path, served in ((EVENTS_PATH, bolt), (TEAMS_PATH, teams)):
+        if served is not None:
+            log.info("signoff listening on http://%s:%s%s", host, port, path)
+    waitress_serve(
+        wsgi_app(runtime, bolt, teams=teams), host=host, port=port, threads=threads, ident="signoff"
+    )
+
+
+def serve_health_in_background(
+    runtime: Runtime, *, host: str, port: int, checks: Iterable[Check] = ()
+) -> None:
+    """/healthz and /metrics on their own port, on a daemon thread."""
+    from waitress.server import create_server
+
+    server = create_server(
+        wsgi_app(runtime, None, checks=checks), host=host, port=port, threads=2, ident="signoff"
+    )
+    log.info("health check and metrics on http://%s:%s/healthz", host, port)
+    threading.Thread(target=server.run, name="health", daemon=True).start()

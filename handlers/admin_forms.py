@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.app import Services
-from bot.blocks import modals
+from bot.platforms.slack.app import Services
+from bot.platforms.slack.blocks import modals
 from workflow.context import Actor
 from workflow.dates import parse_uk_date
 from workflow.errors import Refused

@@ -1,6 +1,7 @@
 """`/signoff`: help, mine, due, overdue, find TEXT, show REFERENCE, answered to the person only
 in the command's own response; and the words that open a form (round, request REFERENCE, new,
-reassign) or name a deputy (away FROM TO @deputy)."""
+reassign), name a deputy (away FROM TO @deputy) or say which document follows which (link,
+unlink)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.blocks import replies
+from bot.platforms.slack.app import Services
+from bot.platforms.slack.blocks import replies
 from handlers import admin_forms
 from handlers.common import render_for, services
-from workflow import queries
-from workflow.context import SYSTEM, Ctx
+from workflow import links, queries
+from workflow.context import SYSTEM, Actor, Ctx
 from workflow.errors import Refused
 from workflow.reviews import find_document, open_review_of
 from workflow.summaries import document_views, review_summary
@@ -47,6 +49,9 @@ def on_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
             ack(response_type="ephemeral", text=answer)
         else:
             ack()
+        return
+    if word in ("link", "unlink"):
+        ack(response_type="ephemeral", text=_link(svc, actor, word, rest))
         return
     with svc.runtime.sessions() as session:
         if word in ("mine", "my") and actor is not None and actor.person_id is not None:
@@ -86,8 +91,35 @@ def on_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
                 ack(response_type="ephemeral", text=refusal.message)
                 return
             review = open_review_of(ctx, document)
-            summary = review_summary(session, review.id) if review else None
+            summary = review_summary(session, review.id, svc.runtime.rules) if review else None
             msg = replies.document_card(document_views(session, [document])[0], summary, render)
         else:
-            msg = replies.help_message()
+            known = {"", "help", "mine", "my", "due", "overdue", "find", "show"}
+            msg = replies.help_message(None if word in known else word)
     ack(response_type="ephemeral", text=msg.text, blocks=msg.blocks)
+
+
+LINK_HELP = (
+    "Say which document follows which: `/signoff link LAC-014 CP-012` (CP-012 follows "
+    "LAC-014), or in words, `/signoff link CP-012 follows LAC-014`; `/signoff unlink` the same "
+    "way. Importing the register's governed_by column does it for many."
+)
+
+
+def _link(svc: Services, actor: Actor | None, word: str, rest: str) -> str:
+    """`/signoff link GOVERNING FOLLOWER`, or `FOLLOWER follows GOVERNING`, or `GOVERNING
+    governs FOLLOWER` (and `unlink` the same): an admin's, answered in a sentence."""
+    words = rest.split()
+    if len(words) == 3 and words[1].lower() in ("follows", "governs"):
+        first, how, second = words
+        follower, governing = (first, second) if how.lower() == "follows" else (second, first)
+    elif len(words) == 2:
+        governing, follower = words
+    else:
+        return LINK_HELP
+    if actor is None:
+        return "Slack did not give me your e-mail address."
+    try:
+        return links.link(svc.ctx(actor), follower, governing, linked=word == "link")
+    except Refused as refusal:
+        return refusal.message

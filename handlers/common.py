@@ -11,9 +11,9 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
-from bot.app import Services
-from bot.blocks import replies
-from bot.blocks.reviews import Render
+from bot.platforms.slack.app import Services
+from bot.platforms.slack.blocks import replies
+from bot.platforms.slack.blocks.reviews import Render
 from workflow.context import Actor
 from workflow.errors import Refused
 from workflow.summaries import review_summary
@@ -33,22 +33,39 @@ class Target:
     review_id: int
     second: int | None
     channel: str | None = None
+    stage: str | None = None  # the stage of the route the message was about ("1.slt")
+    option: str | None = None  # what the button chose (the body a Refer button refers to)
 
     def metadata(self) -> str:
-        return json.dumps({"r": self.review_id, "s": self.second, "c": self.channel})
+        return json.dumps(
+            {
+                "r": self.review_id,
+                "s": self.second,
+                "c": self.channel,
+                "g": self.stage,
+                "o": self.option,
+            }
+        )
 
     @classmethod
     def from_metadata(cls, text: str) -> Target:
         data = json.loads(text)
-        return cls(int(data["r"]), data.get("s"), data.get("c"))
+        return cls(int(data["r"]), data.get("s"), data.get("c"), data.get("g"), data.get("o"))
 
 
 def target_of(body: dict[str, Any]) -> Target:
-    first, _, second = str(body["actions"][0].get("value", "")).partition(":")
+    """A button's value: `review:submission[:stage[:option]]`. Anything else (a value someone
+    made up) is refused as a click on nothing."""
+    parts = str(body["actions"][0].get("value", "")).split(":")
+    if not parts[0].isdigit():
+        raise Refused("That button does not belong to any review.", code="not_found")
+    second = parts[1] if len(parts) > 1 else ""
     return Target(
-        review_id=int(first),
+        review_id=int(parts[0]),
         second=int(second) if second.isdigit() and second != "0" else None,
         channel=(body.get("container") or {}).get("channel_id"),
+        stage=parts[2] if len(parts) > 2 and parts[2] else None,
+        option=parts[3] if len(parts) > 3 and parts[3] else None,
     )
 
 
@@ -71,7 +88,7 @@ def answer_refusal(
     if review_id is not None:
         with svc.runtime.sessions() as session:
             try:
-                summary = review_summary(session, review_id)
+                summary = review_summary(session, review_id, svc.runtime.rules)
             except LookupError:
                 summary = None
     msg = replies.refusal(refusal.message, summary, render_for(svc))
@@ -98,7 +115,12 @@ def click(fn: Callable[[Services, Actor, dict[str, Any], Target], bool]) -> Call
         ack()
         svc = services(context)
         user_id = body["user"]["id"]
-        target = target_of(body)
+        try:
+            target = target_of(body)
+        except Refused as refusal:
+            channel = (body.get("container") or {}).get("channel_id")
+            answer_refusal(svc, user_id, refusal, None, channel=channel)
+            return
         if seen_before(svc, body):
             answer_refusal(
                 svc,

@@ -11,8 +11,8 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from sqlalchemy import select
 
-from bot.app import Services
-from bot.blocks import replies
+from bot.platforms.slack.app import Services
+from bot.platforms.slack.blocks import replies
 from db.models import Document, Person, PostedMessage
 from handlers.common import answer_refusal, render_for, services
 from workflow.chat import Understood, understand
@@ -106,9 +106,17 @@ def reply(
     if meant.kind == "status":
         with svc.runtime.sessions() as session:
             summaries = [
-                review_summary(session, rid) for rid in reviews_owned(session, actor.person_id or 0)
+                review_summary(session, rid, svc.runtime.rules)
+                for rid in reviews_owned(session, actor.person_id or 0)
             ]
         _say(svc, where, replies.status(summaries, render))
+        return
+    if meant.kind == "no_such_document":
+        _say(
+            svc,
+            where,
+            replies.no_such_document(meant.phrase or "", meant.did_you_mean, _choices(svc, actor)),
+        )
         return
     review_id = _placed(svc, meant, event)
     if meant.kind == "bad_date":
@@ -151,7 +159,11 @@ def _placed(svc: Services, meant: Understood, event: dict[str, Any]) -> int | No
     with svc.runtime.sessions() as session:
         if meant.reference:
             document = session.scalar(select(Document).where(Document.reference == meant.reference))
-            summaries = open_reviews_summaries(session, [document.id]) if document else []
+            summaries = (
+                open_reviews_summaries(session, svc.runtime.rules, [document.id])
+                if document
+                else []
+            )
             return summaries[0].review_id if summaries else None
         if event.get("thread_ts"):
             return session.scalar(
@@ -166,14 +178,14 @@ def _placed(svc: Services, meant: Understood, event: dict[str, Any]) -> int | No
 def _choices(svc: Services, actor: Actor) -> list[str]:
     with svc.runtime.sessions() as session:
         return [
-            review_summary(session, rid).reference
+            review_summary(session, rid, svc.runtime.rules).reference
             for rid in reviews_owned(session, actor.person_id or 0)
         ]
 
 
 def _reference(svc: Services, review_id: int) -> str:
     with svc.runtime.sessions() as session:
-        return review_summary(session, review_id).reference
+        return review_summary(session, review_id, svc.runtime.rules).reference
 
 
 def _say(svc: Services, where: dict[str, Any], msg: replies.Msg) -> None:

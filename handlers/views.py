@@ -13,10 +13,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from sqlalchemy import select
 
-from bot.app import Services
-from bot.blocks import modals
+from bot.platforms.slack.app import Services
+from bot.platforms.slack.blocks import modals
 from db.models import Document
 from handlers.common import Target, _named, after_change, answer_refusal, services
+from workflow.consultations import respond
 from workflow.context import Actor
 from workflow.errors import InputProblem, Refused
 from workflow.responsibilities import reassign_all
@@ -31,8 +32,9 @@ Values = dict[str, Any]
 def register(app: App) -> None:
     app.view(modals.SUBMIT_DRAFT)(on_submit_draft)
     app.view(modals.NO_CHANGES)(on_no_changes)
-    for callback_id, action in DECISION_FORMS.items():
-        app.view(callback_id)(decision_form(action))
+    app.view(modals.CONDITIONS)(on_conditions)
+    app.view(modals.REFER)(on_refer)
+    app.view(modals.COMMENT)(on_comment)
     app.view(modals.DECLINE_TARGET)(on_decline_target)
     register_routes(app)
 
@@ -106,27 +108,35 @@ def on_no_changes(svc: Services, actor: Actor, values: Values, target: Target) -
     submit_no_changes(svc.ctx(actor), target.review_id, statement=statement)
 
 
-# The decision forms differ only in the decision they record.
-DECISION_FORMS = {
-    modals.CONDITIONS: Action.APPROVE_WITH_CONDITIONS,
-    modals.SLT_CONDITIONS: Action.SLT_APPROVE_WITH_CONDITIONS,
-    modals.DEFER: Action.DEFER_TO_SLT,
-}
+@submission
+def on_conditions(svc: Services, actor: Actor, values: Values, target: Target) -> None:
+    decide(
+        svc.ctx(actor),
+        target.review_id,
+        Action.APPROVE_WITH_CONDITIONS,
+        text=field(values, modals.TEXT),
+        comes_back=ticked(values, modals.COMES_BACK),
+        seen_submission_id=target.second,
+        seen_stage=target.stage,
+    )
 
 
-def decision_form(action: Action) -> Callable[..., None]:
-    def on_decision(svc: Services, actor: Actor, values: Values, target: Target) -> None:
-        decide(
-            svc.ctx(actor),
-            target.review_id,
-            action,
-            text=field(values, modals.TEXT),
-            back_to_slt=ticked(values, modals.BACK_TO_SLT),
-            seen_submission_id=target.second,
-        )
+@submission
+def on_refer(svc: Services, actor: Actor, values: Values, target: Target) -> None:
+    decide(
+        svc.ctx(actor),
+        target.review_id,
+        Action.REFER,
+        text=field(values, modals.TEXT),
+        refer_to=target.option or chosen(values, modals.REFER_TO) or None,
+        seen_submission_id=target.second,
+        seen_stage=target.stage,
+    )
 
-    on_decision.__name__ = f"on_{action.value}"
-    return submission(on_decision)
+
+@submission
+def on_comment(svc: Services, actor: Actor, values: Values, target: Target) -> None:
+    respond(svc.ctx(actor), target.review_id, comment=field(values, modals.TEXT))
 
 
 @submission

@@ -10,11 +10,13 @@ from workflow.context import SYSTEM
 from workflow.reminders import documents_in_window, nudge_deciders, post_periodic, remind
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.platforms.slack.app import Services
 
 
 def daily(services: Services, now: datetime, period: str) -> int:
-    """Reminders, approver notes, escalations and nudges for the day."""
+    """Reminders, approver notes, escalations and nudges for the day; then the governance's
+    day: consultations that open or close, meetings' papers, agendas of what waits for a body,
+    and meetings nobody closed."""
     from scheduler.runner import policy_of
 
     policy = policy_of(services)
@@ -25,6 +27,56 @@ def daily(services: Services, now: datetime, period: str) -> int:
         written = sum(len(remind(ctx, document_id, policy)) for document_id in document_ids)
         written += len(nudge_deciders(ctx, policy))
         written += _round_notices(services, ctx)
+        written += _governance_day(ctx)
+        written += _register_day(ctx)
+    return written
+
+
+def _register_day(ctx) -> int:  # type: ignore[no-untyped-def]
+    """Questions about linked documents answered *Later* whose day has come are asked again;
+    staff who have not said they read what was published are reminded."""
+    from workflow import links, uptake
+
+    return len(links.ask_again(ctx)) + uptake.remind_unread(ctx)
+
+
+def _governance_day(ctx) -> int:  # type: ignore[no-untyped-def]
+    from workflow import consultations, meetings
+
+    consultations.open_due(ctx)
+    with ctx.session.begin():
+        closing = consultations.due_to_close(ctx)
+    for consultation_id in closing:
+        consultations.close(ctx, consultation_id)
+    with ctx.session.begin():
+        unclosed = meetings.meetings_to_close(ctx)
+    for meeting_id in unclosed:
+        meetings.close_meeting(ctx, meeting_id)
+    written = len(meetings.send_papers(ctx))
+    return written + len(agendas(ctx))
+
+
+def agendas(ctx) -> list[str]:  # type: ignore[no-untyped-def]
+    """For each body that decides at any time but meets, the agenda of what waits for it, on
+    its papers day before each meeting (and, after downtime, up to the meeting itself)."""
+    from workflow.dates import add_working_days
+
+    written = []
+    rules = ctx.governance
+    for key in rules.deciding_bodies():
+        body = rules.body(key)
+        if rules.meets(key) or not body.meetings:
+            continue
+        ahead = add_working_days(ctx.today, body.papers_working_days, ctx.nation)
+        for meeting in rules.meetings_of(key, ctx.today, ahead):
+            if rules.papers_day(key, meeting, ctx.nation) <= ctx.today:
+                written += post_periodic(
+                    ctx,
+                    "agenda",
+                    f"{key}:{meeting.isoformat()}",
+                    audiences=(f"body:{key}",),
+                    payload={"meeting": meeting.isoformat(), "body": key},
+                )
     return written
 
 
@@ -60,16 +112,6 @@ def digest(services: Services, now: datetime, period: str) -> int:
                 period,
                 audiences=("digest",),
                 payload={"due_soon_days": services.runtime.settings.due_soon_days},
-            )
-        )
-
-
-def slt_agenda(services: Services, now: datetime, period: str) -> int:
-    ctx = services.runtime.ctx(SYSTEM, now=now)
-    with ctx.session:
-        return len(
-            post_periodic(
-                ctx, "slt_agenda", period, audiences=("slt",), payload={"meeting": period}
             )
         )
 

@@ -1,35 +1,37 @@
 """Running the periodic jobs that are due at a moment: once per period, one runner at a time.
 
 The ledger (job_runs) says which periods have run; the outbox keys make a re-run harmless; on
-PostgreSQL an advisory lock keeps a second replica from running the same jobs at the same time
-(the lock goes with its connection, so a runner that dies hands it on)."""
+PostgreSQL an advisory lock keeps a second copy from running the same jobs at the same time:
+`signoff tick` takes it for one run, a server leads for as long as it lives
+(scheduler/leader.py). The lock goes with its connection, so a runner that dies hands it on."""
 
 from __future__ import annotations
 
 import logging
+import time as timer
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 
+from bot import logs
+from bot.metrics import JOB_RUNS, JOB_SECONDS
 from db.inserts import insert_if_absent
 from db.models import JobRun
 from scheduler import jobs, schedule
+from scheduler.leader import LOCK_KEY, TRY_LOCK, UNLOCK
 from workflow.reminders import Policy
+from workflow.words import counted
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from bot.app import Services
+    from bot.platforms.slack.app import Services
 
 log = logging.getLogger(__name__)
-
-LOCK_KEY = 0x5167_0FF  # the advisory lock every signoff replica competes for
-
 
 Due = tuple[datetime, str]  # the occurrence, and the period it stands for in the ledger
 
@@ -54,11 +56,6 @@ def _weekly(now: datetime, clock: schedule.Clock) -> Due | None:
     return (moment, moment.date().isoformat()) if moment else None
 
 
-def _agenda(now: datetime, clock: schedule.Clock) -> Due | None:
-    found = schedule.agenda(now, clock)
-    return (found[0], found[1].isoformat()) if found else None  # period: the meeting's date
-
-
 def _monthly(now: datetime, clock: schedule.Clock) -> Due | None:
     moment = schedule.first_working_day(now, clock)
     return (moment, moment.strftime("%Y-%m")) if moment else None
@@ -67,24 +64,8 @@ def _monthly(now: datetime, clock: schedule.Clock) -> Due | None:
 JOBS = (
     Job("daily", _daily, jobs.daily, grace=timedelta(hours=20)),
     Job("digest", _weekly, jobs.digest, grace=timedelta(days=6)),
-    Job("slt_agenda", _agenda, jobs.slt_agenda, grace=timedelta(days=31)),
     Job("monthly_report", _monthly, jobs.monthly_report, grace=timedelta(days=6)),
 )
-
-
-def parse_now(value: str | None, zone: ZoneInfo) -> datetime:
-    """`--now`: ISO 8601; naive times are in the organisation's zone. Default: now."""
-    if not value:
-        return datetime.now(UTC)
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as error:
-        raise SystemExit(
-            f"signoff: --now: '{value}' is not an ISO 8601 date and time (e.g. 2027-03-01T09:00)"
-        ) from error
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(UTC)
 
 
 def clock_of(services: Services) -> schedule.Clock:
@@ -94,8 +75,6 @@ def clock_of(services: Services) -> schedule.Clock:
         zone=settings.timezone,
         daily_at=time(hours, minutes),
         digest_day=settings.digest_day,
-        meetings_rule=settings.slt_meetings,
-        agenda_days_before=settings.agenda_working_days_before,
         nation=settings.bank_holidays,
     )
 
@@ -107,7 +86,7 @@ def policy_of(services: Services) -> Policy:
         overdue_every_days=s.overdue_every_days,
         escalate_after_days=s.escalate_after_days,
         approval_nudge_working_days=s.approval_nudge_working_days,
-        slt_nudge_working_days=s.slt_nudge_working_days,
+        body_nudge_working_days=s.slt_nudge_working_days,
         nation=s.bank_holidays,
     )
 
@@ -121,41 +100,67 @@ def runner_lock(services: Services) -> Iterator[bool]:
         yield True
         return
     with engine.connect() as connection:
-        held = bool(
-            connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar()
-        )
+        held = bool(connection.execute(TRY_LOCK, {"k": LOCK_KEY}).scalar())
         connection.commit()
         try:
             yield held
         finally:
             if held:
-                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+                connection.execute(UNLOCK, {"k": LOCK_KEY})
                 connection.commit()
 
 
-def run_due_jobs(services: Services, now: datetime, *, only: str | None = None) -> list[str]:
-    """Run every job due at `now` whose period has not run, then deliver. Lines to print."""
+def run_due_jobs(
+    services: Services, now: datetime, *, only: str | None = None, leader: bool | None = None
+) -> list[str]:
+    """Run every job due at `now` whose period has not run, then deliver. Lines to print.
+
+    `leader` says whether this process leads (a server knows): one that does not leaves the
+    jobs and the outbox's retries to the one that does. Without it this run takes the lock for
+    itself, as `signoff tick` does, and delivers either way."""
+    if leader is None:
+        with runner_lock(services) as runner:
+            report = (
+                _run_jobs(services, now, only)
+                if runner
+                else ["another signoff is running the jobs; delivering only"]
+            )
+    elif leader:
+        report = _run_jobs(services, now, only)
+    else:
+        return ["another signoff leads: it runs the jobs and retries the outbox"]
+    delivered = services.delivery.run(now)
+    report.append(f"delivery: {delivered.describe(services.runtime.settings.timezone, now)}")
+    return report
+
+
+def _run_jobs(services: Services, now: datetime, only: str | None) -> list[str]:
     report: list[str] = []
     clock = clock_of(services)
-    with runner_lock(services) as runner:
-        if not runner:
-            report.append("another signoff is running the jobs; delivering only")
-        for job in JOBS if runner else ():
-            if only is not None and job.name != only:
-                continue
-            due = job.due(now, clock)
-            if due is None:
-                continue
-            moment, period = due
-            if now - moment > job.grace:
-                continue
+    for job in JOBS:
+        if only is not None and job.name != only:
+            continue
+        due = job.due(now, clock)
+        if due is None:
+            continue
+        moment, period = due
+        if now - moment > job.grace:
+            continue
+        with logs.bound(job=f"{job.name}:{period}"):
             if not _claim_period(services, job.name, period, now):
                 continue
-            produced = job.body(services, now, period)
-            _finish_period(services, job.name, period, produced)
-            report.append(f"{job.name} {period}: {produced} new messages")
-    sent = services.delivery.run(now)
-    report.append(f"delivered {sent} messages")
+            started = timer.perf_counter()
+            try:
+                produced = job.body(services, now, period)
+            except Exception:
+                JOB_RUNS.labels(job.name, "failed").inc()
+                raise
+            finally:
+                JOB_SECONDS.labels(job.name).observe(timer.perf_counter() - started)
+            _finish_period(services, job.name, period, produced, now)
+            JOB_RUNS.labels(job.name, "done").inc()
+            log.info("%s %s: %s", job.name, period, counted(produced, "new message"))
+        report.append(f"{job.name} {period}: {counted(produced, 'new message')}")
     return report
 
 
@@ -175,10 +180,10 @@ def _claim_period(services: Services, job: str, period: str, now: datetime) -> b
         return finished is None
 
 
-def _finish_period(services: Services, job: str, period: str, produced: int) -> None:
+def _finish_period(services: Services, job: str, period: str, produced: int, now: datetime) -> None:
     with services.runtime.sessions.begin() as session:
         session.execute(
             update(JobRun)
             .where(JobRun.job == job, JobRun.period == period)
-            .values(finished_at=datetime.now(UTC), produced=produced)
+            .values(finished_at=now, produced=produced)
         )

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import DAILY, WEEKLY, rrule, rrulestr, weekday
+from dateutil.rrule import DAILY, WEEKLY, rrule, weekday
 from dateutil.rrule import MO as _MO
 
-from workflow.dates import add_working_days, is_working_day
+from workflow.dates import is_working_day
 
 _WEEKDAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
 
@@ -23,8 +23,6 @@ class Clock:
     zone: ZoneInfo
     daily_at: time
     digest_day: str
-    meetings_rule: str
-    agenda_days_before: int
     nation: str
 
 
@@ -61,26 +59,6 @@ def first_working_day(now: datetime, clock: Clock) -> datetime | None:
         if moment <= now:
             return moment
     return None
-
-
-def meetings(clock: Clock, around: date) -> list[date]:
-    """SLT meetings from two months before `around` to three months after."""
-    start = datetime.combine(around - timedelta(days=62), time(0))
-    rule = rrulestr(clock.meetings_rule, dtstart=start)
-    until = datetime.combine(around + timedelta(days=93), time(0))
-    return [moment.date() for moment in rule.between(start, until, inc=True)]
-
-
-def agenda(now: datetime, clock: Clock) -> tuple[datetime, date] | None:
-    """The latest agenda moment (N working days before a meeting) at or before now, and the
-    meeting it is for."""
-    local = now.astimezone(clock.zone).date()
-    latest = None
-    for meeting in meetings(clock, local):
-        moment = _at(add_working_days(meeting, -clock.agenda_days_before, clock.nation), clock)
-        if moment <= now and meeting >= local:  # never an agenda for a meeting that is past
-            latest = (moment, meeting)
-    return latest
 
 
 Due = Callable[[datetime, Clock], datetime | None]

@@ -1,65 +1,65 @@
-"""APScheduler 3 inside `signoff serve` and `signoff run`: cron triggers in the organisation's
-time zone that call the same job runner as `signoff tick`.
+"""The scheduler inside `signoff serve` and `signoff run`: a beat every minute (or
+SIGNOFF_SCHEDULER_EVERY_SECONDS), at which the leader runs whatever jobs are due and retries the
+outbox, and the other replicas try to take the lead (scheduler/leader.py). Every replica still
+delivers at once what its own listeners cause.
 
-APScheduler's own job store is not shared between processes (its documentation says that cannot
-work), so it keeps nothing: the ledger of job runs and the outbox are the truth, and a missed
-trigger is caught up by the next one."""
+The beat only wakes the runner: what is due is decided by the injected clock and the ledger of
+job runs, so a beat that comes late or twice changes nothing. APScheduler's own job store is not
+shared between processes (its documentation says that cannot work), so it keeps nothing."""
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
+from scheduler.leader import Leadership
 from scheduler.runner import run_due_jobs
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.platforms.slack.app import Services
 
 log = logging.getLogger(__name__)
 
-_DAYS = {"MO": "mon", "TU": "tue", "WE": "wed", "TH": "thu", "FR": "fri", "SA": "sat", "SU": "sun"}
+
+@dataclass
+class Beating:
+    scheduler: BackgroundScheduler
+    leadership: Leadership
+
+    def shutdown(self) -> None:
+        self.scheduler.shutdown(wait=False)
+        self.leadership.release()
 
 
-def start_scheduler(services: Services) -> BackgroundScheduler:
+def start_scheduler(services: Services) -> Beating:
     settings = services.runtime.settings
-    zone = settings.timezone
-    hour, minute = (int(part) for part in settings.daily_at.split(":"))
+    leadership = Leadership(services.runtime.engine)
+    busy = threading.Lock()
+
+    def beat() -> None:
+        if not busy.acquire(blocking=False):
+            return  # the last beat is still at work
+        try:
+            # The runner logs each job it runs; what the beat delivered is its last line.
+            last = run_due_jobs(services, services.now(), leader=leadership.hold())[-1]
+            busy_beat = not last.endswith(("nothing to send", "retries the outbox"))
+            log.log(logging.INFO if busy_beat else logging.DEBUG, last)
+        except Exception:
+            log.exception("periodic jobs failed; the next beat tries again")
+        finally:
+            busy.release()
+
     scheduler = BackgroundScheduler(
-        timezone=zone,
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
+        timezone=settings.timezone,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
     )
-
-    def run(only: str | None = None) -> None:
-        try:
-            for line in run_due_jobs(services, datetime.now(UTC), only=only):
-                log.info("jobs: %s", line)
-        except Exception:
-            log.exception("periodic jobs failed; the next trigger tries again")
-
-    def retry_outbox() -> None:
-        try:
-            services.delivery.run(datetime.now(UTC))
-        except Exception:
-            log.exception("outbox retry failed; the next minute tries again")
-
-    daily = CronTrigger(hour=hour, minute=minute, timezone=zone)
-    scheduler.add_job(run, daily, kwargs={"only": "daily"}, id="daily")
-    scheduler.add_job(
-        run,
-        CronTrigger(
-            day_of_week=_DAYS[settings.digest_day], hour=hour, minute=minute, timezone=zone
-        ),
-        kwargs={"only": "digest"},
-        id="digest",
-    )
-    scheduler.add_job(run, daily, kwargs={"only": "slt_agenda"}, id="slt_agenda")
-    scheduler.add_job(run, daily, kwargs={"only": "monthly_report"}, id="monthly_report")
-    scheduler.add_job(retry_outbox, CronTrigger(minute="*", timezone=zone), id="outbox")
-    # Catch up at start-up on whatever fell due while no copy was running.
-    scheduler.add_job(run, id="catch_up")
+    scheduler.add_job(beat, IntervalTrigger(seconds=settings.scheduler_every_seconds), id="beat")
+    # At once too: catch up on whatever fell due while no copy was running.
+    scheduler.add_job(beat, id="start")
     scheduler.start()
-    return scheduler
+    return Beating(scheduler, leadership)

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
 from bot.runtime import Runtime
 from db.models import Document, Person, Review
+from workflow.consultations import respond
 from workflow.context import SYSTEM, Actor, Ctx
+from workflow.governance import APPROVER as GOV_APPROVER
+from workflow.governance import Governance
 from workflow.register import RegisterRow
 from workflow.register_sync import import_register
 from workflow.reviews import (
+    approve_for_information,
+    check_may,
     decide,
+    interim_approve,
     open_review,
     set_target_date,
     start_review,
@@ -48,6 +54,11 @@ def row(reference: str = "LAC-014", **overrides: object) -> RegisterRow:
     }
     values.update(overrides)
     return RegisterRow(**values)  # type: ignore[arg-type]
+
+
+def governed(runtime: Runtime, governance: Governance) -> Runtime:
+    """The same signoff and database, under another governance."""
+    return replace(runtime, governance=governance)
 
 
 @dataclass
@@ -88,65 +99,116 @@ class Register:
             )
 
     def bring_to(
-        self, state: State, reference: str = "LAC-014", *, back_to_slt: bool = False
+        self,
+        state: State,
+        reference: str = "LAC-014",
+        *,
+        at: str = GOV_APPROVER,
+        comes_back: bool = False,
+        now: datetime = NOW,
     ) -> int | None:
-        """Walk a document's review to `state` by the ordinary route; its review id."""
+        """Walk a document's review to `state` by the ordinary route of the built-in chain; its
+        review id. `at` names the body the review stands with: for AWAITING_APPROVAL, the body
+        whose decision it awaits (the approver, or `slt` once the approver referred it there);
+        for CHANGES_REQUESTED, the body that set the conditions, and `comes_back` whether it
+        asked to see the redraft again. For IN_CONSULTATION the runtime's governance must put a
+        consultation before the first level."""
         if state is State.CURRENT:
             return None
-        review = open_review(self.ctx(SYSTEM), reference)
+        review = open_review(self.ctx(SYSTEM, now), reference)
         if state is State.REVIEW_DUE:
             return review.id
-        start_review(self.ctx(OWNER), review.id)
+        start_review(self.ctx(self.owner_of(reference), now), review.id)
         if state is State.IN_REVIEW:
             return review.id
         submit_draft(
-            self.ctx(OWNER),
+            self.ctx(self.owner_of(reference), now),
             review.id,
             link="https://drafts.example.org/1",
             summary="Updated the timescales",
         )
+        if state is State.IN_CONSULTATION:
+            assert self.review(reference).state == State.IN_CONSULTATION.value
+            return review.id
+        if at != GOV_APPROVER:
+            decide(
+                self.ctx(APPROVER, now),
+                review.id,
+                Action.REFER,
+                text="Spans two services",
+                refer_to=at,
+            )
         if state is State.AWAITING_APPROVAL:
             return review.id
-        if state is State.CHANGES_REQUESTED and not back_to_slt:
-            decide(
-                self.ctx(APPROVER),
-                review.id,
-                Action.APPROVE_WITH_CONDITIONS,
-                text="Add the IRO's role",
-            )
-            return review.id
-        decide(self.ctx(APPROVER), review.id, Action.DEFER_TO_SLT, text="Spans two services")
-        if state is State.AWAITING_SLT:
-            return review.id
+        assert state is State.CHANGES_REQUESTED, state
         decide(
-            self.ctx(SLT),
+            self.ctx(APPROVER if at == GOV_APPROVER else self.decider_of(at), now),
             review.id,
-            Action.SLT_APPROVE_WITH_CONDITIONS,
+            Action.APPROVE_WITH_CONDITIONS,
             text="Add the IRO's role",
-            back_to_slt=back_to_slt,
+            comes_back=comes_back,
         )
         return review.id
 
+    def owner_of(self, reference: str = "LAC-014") -> str:
+        """Who acts as the document's owner: its owner, or its approver where it has none."""
+        with self.runtime.sessions() as session:
+            document = session.scalars(
+                select(Document).where(Document.reference == reference)
+            ).one()
+            owner = document.owner if document.owner and document.owner.active else None
+            return (owner or document.approver).email
+
+    def decider_of(self, body: str) -> str:
+        """Someone who decides for `body`: its chair where it meets, else its first member."""
+        governance = self.runtime.rules
+        chair = governance.body(body).chair
+        if governance.meets(body) and chair:
+            return chair
+        return governance.body(body).members[0]
+
 
 def act(
-    ctx: Ctx, action: Action, review_id: int | None, *, today: date, reference: str = "LAC-014"
+    ctx: Ctx,
+    action: Action,
+    review_id: int | None,
+    *,
+    today: date,
+    reference: str = "LAC-014",
+    refer_to: str | None = None,
+    comes_back: bool = True,
+    comment: str | None = "Section 3 needs the new timescales.",
 ) -> None:
-    """Take `action` through its use case, as a handler or a job would."""
+    """Take `action` through its use case, as a handler or a job would. A second draft
+    (REVISE_DRAFT) is what the owner's form is checked for before it opens, then submitted."""
     if action is Action.OPEN:
         open_review(ctx, reference)
     elif action is Action.START:
         start_review(ctx, review_id)
     elif action is Action.SUBMIT_DRAFT:
         submit_draft(ctx, review_id, link="https://drafts.example.org/2", summary="Redrafted")
+    elif action is Action.REVISE_DRAFT:
+        assert review_id is not None
+        check_may(ctx, review_id, Action.REVISE_DRAFT)
+        submit_draft(ctx, review_id, link="https://drafts.example.org/3", summary="Second draft")
     elif action is Action.SUBMIT_NO_CHANGES:
         submit_no_changes(ctx, review_id)
     elif action is Action.SET_TARGET_DATE:
         set_target_date(ctx, review_id, today + timedelta(days=7))
+    elif action is Action.INTERIM_APPROVE:
+        interim_approve(ctx, review_id)
+    elif action is Action.APPROVE_FOR_INFORMATION:
+        approve_for_information(ctx, review_id)
+    elif action is Action.COMMENT:
+        respond(ctx, review_id, comment=comment)
+    elif action is Action.APPROVE:
+        decide(ctx, review_id, action)
     else:
         decide(
             ctx,
             review_id,
             action,
             text="A reason or the conditions",
-            back_to_slt=action is Action.SLT_APPROVE_WITH_CONDITIONS,
+            refer_to=refer_to,
+            comes_back=comes_back and action is Action.APPROVE_WITH_CONDITIONS,
         )

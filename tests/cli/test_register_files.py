@@ -6,7 +6,7 @@ import csv
 import io
 import subprocess
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -74,7 +74,8 @@ line",Spans two lines,procedure,,,rsm.one@example.org,twelve,03/14/2027,,,,
 
 
 def test_every_problem_is_reported_with_its_line_and_nothing_is_written(runtime, tmp_path, capsys):
-    assert run("import", str(write(tmp_path, "bad.csv", BAD))) == 1
+    path = write(tmp_path, "bad.csv", BAD)
+    assert run("import", str(path)) == 1
     err = capsys.readouterr().err.splitlines()
     expected = [
         "1: colour: unknown column",
@@ -90,8 +91,9 @@ def test_every_problem_is_reported_with_its_line_and_nothing_is_written(runtime,
         "6: last_approved: '03/14/2027' is not a real date",
     ]
     for problem in expected:
-        assert any(line.startswith(problem) for line in err), (problem, err)
-    assert err[-1] == f"{len(expected)} problem(s) in {tmp_path / 'bad.csv'}; nothing was imported."
+        assert any(line.startswith(f"signoff: {path}:{problem}") for line in err), (problem, err)
+    assert all(line.startswith("signoff: ") for line in err), err
+    assert err[-1] == f"signoff: {len(expected)} problems in {path}; nothing was imported."
     assert count(runtime, Document) == 0
     assert count(runtime, Person) == 0
     assert count(runtime, AuditEvent) == 0
@@ -102,8 +104,13 @@ def test_a_file_with_one_bad_row_changes_nothing_already_there(runtime, tmp_path
     changed = GOOD.replace("Looked After Children Reviews", "LAC Reviews (2026)").replace(
         "2027-01-31", "2027-02-30"
     )
-    assert run("import", str(write(tmp_path, "changed.csv", changed))) == 1
-    assert "3: next_review_due: '2027-02-30' is not a real date" in capsys.readouterr().err
+    path = write(tmp_path, "changed.csv", changed)
+    assert run("import", str(path)) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"signoff: {path}:3: next_review_due: '2027-02-30' is not a real date "
+        "(day first: 2027-03-14, 14/03/2027, 14-03-2027 or 14 Mar 2027)",
+        f"signoff: 1 problem in {path}; nothing was imported.",
+    ]
     assert documents(runtime)["LAC-014"].title == "Looked After Children Reviews"
 
 
@@ -120,8 +127,9 @@ def test_headers_match_case_insensitively_in_any_order(runtime, tmp_path):
 def test_missing_required_columns_are_named(runtime, tmp_path, capsys):
     assert run("import", str(write(tmp_path, "r.csv", "reference,title\nA-1,A\n"))) == 1
     err = capsys.readouterr().err
-    assert "1: approver_email: required column is missing" in err
-    assert "1: next_review_due: the register needs next_review_due or last_approved" in err
+    assert f"signoff: {tmp_path / 'r.csv'}:1: approver_email: required column is missing" in err
+    assert ":1: next_review_due: the register needs next_review_due or last_approved" in err
+    assert f"signoff: 4 problems in {tmp_path / 'r.csv'}; nothing was imported." in err
 
 
 def test_round_trip_export_then_import_changes_nothing_and_says_so(runtime, tmp_path, capsys):
@@ -153,7 +161,14 @@ def test_export_has_the_import_columns_then_status_target_and_publication(
     capsys.readouterr()
     assert run("export", "-") == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert list(rows[0]) == [*HEADER.split(","), "status", "target_date", "publication"]
+    assert list(rows[0]) == [
+        *HEADER.split(","),
+        "approving_committee",
+        "governed_by",
+        "status",
+        "target_date",
+        "publication",
+    ]
     lac = next(r for r in rows if r["reference"] == "LAC-014")
     assert lac["last_approved"] == "2026-03-04"
     assert lac["next_review_due"] == "2027-03-04"
@@ -192,7 +207,9 @@ def test_an_xlsx_register_reads_date_cells_as_dates_and_sheet_rows_as_lines(
     path = tmp_path / "register.xlsx"
     book.save(path)
     assert run("import", str(path)) == 1
-    assert "3: next_review_due: '31/02/2027' is not a real date" in capsys.readouterr().err
+    assert f"signoff: {path}:3: next_review_due: '31/02/2027' is not a real date" in (
+        capsys.readouterr().err
+    )
 
     sheet["F3"] = "28/02/2027"
     book.save(path)
@@ -281,11 +298,30 @@ def test_commands_refuse_a_database_that_is_not_migrated(tmp_path, monkeypatch, 
     assert "Run `signoff db upgrade` first" in capsys.readouterr().err
 
 
-def test_db_upgrade_creates_the_tables_and_says_where_it_is(tmp_path, monkeypatch, capsys):
+def test_db_upgrade_says_whether_it_created_migrated_or_found_it_current(
+    tmp_path, monkeypatch, capsys
+):
+    from db.engine import make_engine
+    from db.migrate import heads, upgrade
+
+    latest = sorted(heads(make_engine("sqlite://"))[1])[0]
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
     assert run("db", "upgrade") == 0
-    assert "up to date" in capsys.readouterr().out
+    assert capsys.readouterr().out == f"Created the tables (migration {latest}).\n"
     assert run("export", "-") == 0
+    capsys.readouterr()
+    assert run("db", "upgrade") == 0
+    assert capsys.readouterr().out == f"The database is already up to date (migration {latest}).\n"
+
+    # A database left at the first migration is taken forward, and says from where to where.
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(make_engine(f"sqlite:///{tmp_path / 'old.db'}"), "0001")
+    assert run("db", "status") == 0
+    assert capsys.readouterr().out == (
+        f"Database at migration 0001 (behind {latest}: run `signoff db upgrade`).\n"
+    )
+    assert run("db", "upgrade") == 0
+    assert capsys.readouterr().out == f"Migrated the database from migration 0001 to {latest}.\n"
 
 
 def test_a_bad_setting_stops_with_one_line_naming_it(tmp_path, monkeypatch, capsys):
@@ -308,3 +344,38 @@ def test_a_command_needing_a_missing_setting_names_it_in_one_line(
     assert run(*command) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"signoff: {missing} is not set") and "\n" not in err
+
+
+def test_counts_read_as_english_for_one_and_for_many(runtime, tmp_path, capsys):
+    one = "\n".join(GOOD.splitlines()[:2]) + "\n"
+    assert run("import", str(write(tmp_path, "one.csv", one))) == 0
+    assert capsys.readouterr().out == (
+        "Imported the register (1 document): 1 added, 0 updated, 0 unchanged, 2 new people.\n"
+    )
+    assert run("export", str(tmp_path / "out.csv")) == 0
+    assert capsys.readouterr().err == f"Exported 1 document to {tmp_path / 'out.csv'}.\n"
+    assert run("import", str(tmp_path / "out.csv")) == 0
+    assert capsys.readouterr().out == "No changes: the 1 document already matches the register.\n"
+    three = GOOD.replace("rsm.two@example.org", "rsm.one@example.org")
+    assert run("import", str(write(tmp_path, "three.csv", three))) == 0
+    assert capsys.readouterr().out == (
+        "Imported the register (3 documents): 2 added, 0 updated, 1 unchanged, 1 new person.\n"
+    )
+
+
+def test_export_marks_a_document_past_its_due_date_overdue_before_any_tick(
+    runtime, tmp_path, capsys, clock
+):
+    today = clock.now().date()
+    late = (
+        f"{HEADER}\nLAC-090,Late Procedure,procedure,,ro.one@example.org,rsm.one@example.org,"
+        f",,{today - timedelta(days=30):%d/%m/%Y},1.0,\n"
+        f"LAC-091,Early Procedure,procedure,,ro.one@example.org,rsm.one@example.org,"
+        f",,{today + timedelta(days=30):%d/%m/%Y},1.0,\n"
+    )
+    assert run("import", str(write(tmp_path, "register.csv", late))) == 0
+    capsys.readouterr()
+    assert run("--now", clock.now().isoformat(), "export", "-") == 0
+    rows = {r["reference"]: r for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert rows["LAC-090"]["status"] == "overdue"
+    assert rows["LAC-091"]["status"] == "current"

@@ -9,9 +9,10 @@ import io
 import json
 from datetime import timedelta
 
+import pytest
+
 from tests.e2e.conftest import Signoff
 from tests.e2e.test_review_path import (
-    TODAY,
     export,
     lac_014,
     latest_dm,
@@ -43,10 +44,11 @@ def command_view(signoff: Signoff, role: str, text: str):  # type: ignore[no-unt
     return signoff.slack.open_view_for(signoff.user(role))
 
 
+@pytest.mark.clock  # run again with the machine's clock moved: .ci/clock-check
 def test_an_update_round_with_two_approvers_and_a_missed_deadline(signoff: Signoff):
-    far = TODAY + timedelta(days=300)
+    far = signoff.today + timedelta(days=300)
     register(signoff, [lac_014(far), CP_001.format(due=f"{far:%d/%m/%Y}")])
-    deadline = TODAY + timedelta(days=42)
+    deadline = signoff.today + timedelta(days=42)
     out = signoff.cli(
         "round",
         "open",
@@ -63,7 +65,7 @@ def test_an_update_round_with_two_approvers_and_a_missed_deadline(signoff: Signo
         ),
     ).stdout
     assert "2 documents" in out
-    tick(signoff, TODAY)  # deliver what opening the round asked for
+    tick(signoff)  # deliver what opening the round asked for
 
     owner_dms = signoff.slack.dms_to(signoff.user("owner"))
     request = next(m for m in owner_dms if "Update round Spring 2027" in m.text)
@@ -117,13 +119,14 @@ def test_an_update_round_with_two_approvers_and_a_missed_deadline(signoff: Signo
     assert "CP-001" in texts(report) and "LAC-014" in texts(report)
     rows = list(csv.DictReader(io.StringIO(signoff.cli("round", "export", "Spring 2027").stdout)))
     assert [(r["reference"], r["version"]) for r in rows] == [("LAC-014", "3.10")]
-    assert export(signoff)["CP-001"]["status"] == "review_due"
+    # Still open, and now past its deadline, which was its due date.
+    assert export(signoff)["CP-001"]["status"] == "overdue"
     tick(signoff, deadline + timedelta(days=2))
     assert len([m for m in signoff.slack.dms_to(signoff.user("admin")) if "made it" in m.text]) == 1
 
 
 def test_a_plan_with_problems_opens_nothing(signoff: Signoff):
-    register(signoff, [lac_014(TODAY + timedelta(days=90))])
+    register(signoff, [lac_014(signoff.today + timedelta(days=90))])
     result = signoff.cli(
         "round",
         "open",
@@ -140,7 +143,7 @@ def test_a_plan_with_problems_opens_nothing(signoff: Signoff):
         "open",
         "Autumn",
         "--deadline",
-        f"{TODAY + timedelta(days=40):%d/%m/%Y}",
+        f"{signoff.today + timedelta(days=40):%d/%m/%Y}",
         "--plan",
         plan(signoff, ["NOPE-1,x,", "LAC-014,,not-an-email"]),
         check=False,
@@ -153,7 +156,7 @@ def test_a_plan_with_problems_opens_nothing(signoff: Signoff):
 
 
 def test_only_admins_open_rounds_or_add_documents_and_a_refusal_is_recorded(signoff: Signoff):
-    register(signoff, [lac_014(TODAY + timedelta(days=90))])
+    register(signoff, [lac_014(signoff.today + timedelta(days=90))])
     for text, what in (
         ("round", "open an update round"),
         ("new", "add a document"),
@@ -169,7 +172,7 @@ def test_only_admins_open_rounds_or_add_documents_and_a_refusal_is_recorded(sign
         view,
         {
             "Name": "Winter",
-            "Deadline": (TODAY + timedelta(days=30)).isoformat(),
+            "Deadline": (signoff.today + timedelta(days=30)).isoformat(),
             "Plan": "LAC-014, Update the contact section\nNOPE-2, x",
         },
     )
@@ -179,7 +182,7 @@ def test_only_admins_open_rounds_or_add_documents_and_a_refusal_is_recorded(sign
         view,
         {
             "Name": "Winter",
-            "Deadline": (TODAY + timedelta(days=30)).isoformat(),
+            "Deadline": (signoff.today + timedelta(days=30)).isoformat(),
             "Plan": "LAC-014, Update the contact section",
         },
     )
@@ -189,7 +192,7 @@ def test_only_admins_open_rounds_or_add_documents_and_a_refusal_is_recorded(sign
 
 
 def test_an_unscheduled_review_that_ends_with_no_changes_tells_who_asked(signoff: Signoff):
-    register(signoff, [lac_014(TODAY + timedelta(days=300))])
+    register(signoff, [lac_014(signoff.today + timedelta(days=300))])
     view = command_view(signoff, "stranger", "request lac-014")
     signoff.sim.submit(
         signoff.user("stranger"),
@@ -202,7 +205,7 @@ def test_an_unscheduled_review_that_ends_with_no_changes_tells_who_asked(signoff
     told = wait_for_dm(signoff, "owner", "Unscheduled review")
     assert "The March audit found reviews held late." in texts(told)
     assert "Unscheduled review" in wait_for_dm(signoff, "admin", "Unscheduled review").text
-    due = TODAY + timedelta(days=21)
+    due = signoff.today + timedelta(days=21)
     view = open_modal(signoff, "owner", told, "Agree due date")
     signoff.sim.submit(signoff.user("owner"), view, {"Due date": due.isoformat()})
     signoff.slack.wait_for(
@@ -219,9 +222,9 @@ def test_an_unscheduled_review_that_ends_with_no_changes_tells_who_asked(signoff
 
 
 def test_a_new_document_enters_the_register_in_review(signoff: Signoff):
-    register(signoff, [lac_014(TODAY + timedelta(days=300))])
+    register(signoff, [lac_014(signoff.today + timedelta(days=300))])
     view = command_view(signoff, "admin", "new")
-    due = TODAY + timedelta(days=56)
+    due = signoff.today + timedelta(days=56)
     reply = signoff.sim.submit(
         signoff.user("admin"),
         view,
@@ -258,15 +261,16 @@ def test_a_new_document_enters_the_register_in_review(signoff: Signoff):
     assert reply.json()["errors"] == {"reference": "lac-050 is already in the register."}
 
 
+@pytest.mark.clock  # run again with the machine's clock moved: .ci/clock-check
 def test_reassignment_and_an_owner_who_leaves(signoff: Signoff):
     register(
         signoff,
         [
-            lac_014(TODAY + timedelta(days=42)),
-            CP_001.format(due=f"{TODAY + timedelta(days=14):%d/%m/%Y}"),
+            lac_014(signoff.today + timedelta(days=42)),
+            CP_001.format(due=f"{signoff.today + timedelta(days=14):%d/%m/%Y}"),
         ],
     )
-    tick(signoff, TODAY)
+    tick(signoff)
     # The owner leaves Slack: the admins hear of it once, with what they hold.
     left = {
         "type": "user_change",
@@ -290,7 +294,7 @@ def test_reassignment_and_an_owner_who_leaves(signoff: Signoff):
     ).stdout
     assert "Moved 2 documents" in out
     assert export(signoff)["LAC-014"]["owner_email"] == "stranger@example.org"
-    tick(signoff, TODAY)
+    tick(signoff)
     assert "now stranger@example.org" in latest_dm(signoff, "stranger").text
     assert any(
         "now stranger@example.org" in m.text for m in signoff.slack.dms_to(signoff.user("admin"))
@@ -298,14 +302,15 @@ def test_reassignment_and_an_owner_who_leaves(signoff: Signoff):
     assert "document.reassigned" in signoff.cli("history", "LAC-014").stdout
 
 
+@pytest.mark.clock  # run again with the machine's clock moved: .ci/clock-check
 def test_a_deputy_for_a_week_gets_the_requests_and_acts_for_the_approver(signoff: Signoff):
-    register(signoff, [lac_014(TODAY + timedelta(days=42))])
-    until = TODAY + timedelta(days=7)
+    register(signoff, [lac_014(signoff.today + timedelta(days=42))])
+    until = signoff.today + timedelta(days=7)
     reply = signoff.sim.command(
-        signoff.user("approver"), f"away {TODAY:%d/%m/%Y} {until:%d/%m/%Y} <@UHOQA|hana>"
+        signoff.user("approver"), f"away {signoff.today:%d/%m/%Y} {until:%d/%m/%Y} <@UHOQA|hana>"
     )
     assert "your signoff requests go to hoqa@example.org" in reply.json()["text"]
-    tick(signoff, TODAY)
+    tick(signoff)
     reminder = latest_dm(signoff, "owner")
     view = open_modal(signoff, "owner", reminder, "No changes needed")
     signoff.sim.submit(signoff.user("owner"), view, {})
@@ -320,15 +325,19 @@ def test_a_deputy_for_a_week_gets_the_requests_and_acts_for_the_approver(signoff
 
 
 def test_someone_found_deactivated_when_looked_up_is_flagged_once(signoff: Signoff):
-    from bot.slack_standin import SlackUser
+    from bot.platforms.slack.standin import SlackUser
 
     signoff.slack.users.append(SlackUser("UGONE", "gone@example.org", "Gwen Gone", deleted=True))
     register(
         signoff,
-        [lac_014(TODAY + timedelta(days=42)).replace("owner@example.org", "gone@example.org")],
+        [
+            lac_014(signoff.today + timedelta(days=42)).replace(
+                "owner@example.org", "gone@example.org"
+            )
+        ],
     )
-    tick(signoff, TODAY)
-    tick(signoff, TODAY + timedelta(days=1))
+    tick(signoff)
+    tick(signoff, signoff.today + timedelta(days=1))
     flagged = [m for m in signoff.slack.dms_to(signoff.user("admin")) if "gone@" in m.text]
     assert len(flagged) == 1 and "LAC-014" in texts(flagged[0])
     assert not signoff.slack.dms_to("UGONE")
@@ -346,8 +355,8 @@ def test_the_reassign_form_moves_an_approvers_documents(signoff: Signoff):
     register(
         signoff,
         [
-            lac_014(TODAY + timedelta(days=90)),
-            CP_001.format(due=f"{TODAY + timedelta(days=90):%d/%m/%Y}"),
+            lac_014(signoff.today + timedelta(days=90)),
+            CP_001.format(due=f"{signoff.today + timedelta(days=90):%d/%m/%Y}"),
         ],
     )
     view = command_view(signoff, "admin", "reassign")

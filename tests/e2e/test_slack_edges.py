@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.slack_simulator import signed_headers
+from bot.platforms.slack.simulator import signed_headers
 from tests.e2e.conftest import Signoff
 from tests.e2e.test_review_path import (
-    TODAY,
     export,
     lac_014,
     latest_dm,
@@ -29,8 +28,8 @@ PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "slack" / "payloads"
 
 
 def reminded(signoff: Signoff, days: int = 42):  # type: ignore[no-untyped-def]
-    register(signoff, [lac_014(TODAY + timedelta(days=days))])
-    tick(signoff, TODAY)
+    register(signoff, [lac_014(signoff.today + timedelta(days=days))])
+    tick(signoff)
     return latest_dm(signoff, "owner")
 
 
@@ -130,13 +129,17 @@ def test_an_empty_requirement_in_a_decision_modal_is_refused_inline(signoff: Sig
 # --- chat replies --------------------------------------------------------------------------
 
 
+@pytest.mark.clock  # run again with the machine's clock moved: .ci/clock-check
 def test_an_owner_names_a_date_in_words_and_the_approver_agrees_or_declines(signoff: Signoff):
     reminded(signoff, days=10)
     sim, slack = signoff.sim, signoff.slack
     assert sim.message(signoff.user("owner"), "I'll finish LAC-014 in 2 weeks").status == 200
     answer = wait_for_dm(signoff, "owner", "Noted")
-    assert (TODAY + timedelta(days=14)).strftime("%b %Y") in answer.text
-    assert export(signoff)["LAC-014"]["target_date"] == (TODAY + timedelta(days=14)).isoformat()
+    assert (signoff.today + timedelta(days=14)).strftime("%b %Y") in answer.text
+    assert (
+        export(signoff)["LAC-014"]["target_date"]
+        == (signoff.today + timedelta(days=14)).isoformat()
+    )
     ask = wait_for_dm(signoff, "approver", "Do you agree")
     view = open_modal(signoff, "approver", ask, "Decline")
     sim.submit(signoff.user("approver"), view, {"Reason": "The inspection is next week."})
@@ -192,6 +195,24 @@ def test_status_help_notes_and_replies_it_cannot_read(signoff: Signoff):
     assert export(signoff)["LAC-014"]["target_date"] == ""
 
 
+def test_a_reply_naming_a_document_that_does_not_exist_says_so_and_changes_nothing(
+    signoff: Signoff,
+):
+    reminder = reminded(signoff)
+    sim, slack, owner = signoff.sim, signoff.slack, signoff.user("owner")
+    # In the thread of LAC-014's reminder: not taken as LAC-014's date.
+    sim.message(owner, "LAC-999 by 30/04", thread_ts=reminder.ts)
+    answer = slack.wait_for(
+        lambda: [m for m in slack.dms_to(owner) if m.thread_ts and "LAC-999" in m.text]
+    )[0]
+    assert "There is no document LAC-999" in answer.text
+    sim.message(owner, "I'll finish lac-14 by the end of next month")
+    wrong = wait_for_dm(signoff, "owner", "There is no document", count=2)
+    assert "LAC-14" in wrong.text and "Did you mean LAC-014?" in wrong.text
+    assert export(signoff)["LAC-014"]["target_date"] == ""
+    assert "review.note" not in signoff.cli("history", "LAC-014").stdout
+
+
 def test_a_retried_event_is_acted_on_once(signoff: Signoff):
     reminded(signoff)
     owner = signoff.user("owner")
@@ -242,22 +263,24 @@ def test_two_people_clicking_approve_at_once_record_one_decision(signoff: Signof
 
 def test_slack_saying_slow_down_delays_a_message_but_sends_it_once(signoff: Signoff):
     signoff.slack.fail("chat.postMessage", status=429, retry_after=1, times=1)
-    register(signoff, [lac_014(TODAY + timedelta(days=42))])
-    tick(signoff, TODAY)
+    register(signoff, [lac_014(signoff.today + timedelta(days=42))])
+    tick(signoff)
     reminders = [m for m in signoff.slack.dms_to(signoff.user("owner")) if "LAC-014" in m.text]
     assert len(reminders) == 1
 
 
 def test_a_person_slack_does_not_know_is_reported_to_the_admins_once(signoff: Signoff):
     rows = [
-        lac_014(TODAY + timedelta(days=42)).replace("owner@example.org", "gone@example.org"),
-        lac_014(TODAY + timedelta(days=14))
+        lac_014(signoff.today + timedelta(days=42)).replace(
+            "owner@example.org", "gone@example.org"
+        ),
+        lac_014(signoff.today + timedelta(days=14))
         .replace("LAC-014", "LAC-015")
         .replace("owner@example.org", "gone@example.org"),
     ]
     register(signoff, rows)
-    tick(signoff, TODAY)
-    tick(signoff, TODAY + timedelta(days=1))
+    tick(signoff)
+    tick(signoff, signoff.today + timedelta(days=1))
     reports = [
         m for m in signoff.slack.dms_to(signoff.user("admin")) if "gone@example.org" in m.text
     ]
@@ -288,13 +311,14 @@ def test_the_slash_command_answers_the_person_only(signoff: Signoff):
         assert needle in json.dumps(body), (text, body)
 
 
+@pytest.mark.clock  # run again with the machine's clock moved: .ci/clock-check
 def test_the_home_tab_shows_what_to_review_and_decide_and_admins_see_the_register(signoff: Signoff):
     submitted(signoff)
     register(
         signoff,
         [
-            lac_014(TODAY + timedelta(days=42)),
-            lac_014(TODAY - timedelta(days=20)).replace("LAC-014", "LAC-099"),
+            lac_014(signoff.today + timedelta(days=42)),
+            lac_014(signoff.today - timedelta(days=20)).replace("LAC-014", "LAC-099"),
         ],
     )
     sim, slack = signoff.sim, signoff.slack

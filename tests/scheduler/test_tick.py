@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.slack_standin import SlackStandin
+from bot.platforms.slack.standin import SlackStandin
+from tests.conftest import POSTGRES_URL, _with_search_path
 from tests.e2e.conftest import DIGEST_CHANNEL, USERS, base_env
 
 MONDAY = date(2026, 11, 23)
@@ -61,6 +62,7 @@ def import_rows(env: dict[str, str], tmp_path: Path, rows: list[str]) -> None:
     cli(env, tmp_path, "import", str(path))
 
 
+@pytest.mark.clock  # run again with the machine's clock moved: .ci/clock-check
 def test_the_morning_run_reminds_escalates_and_digests_exactly_once(env, slack, tmp_path):
     import_rows(
         env,
@@ -95,6 +97,7 @@ def test_the_morning_run_reminds_escalates_and_digests_exactly_once(env, slack, 
     assert len(slack.posted_keys()) == posted
 
 
+@pytest.mark.clock  # run again with the machine's clock moved: .ci/clock-check
 def test_after_three_weeks_off_only_what_is_due_now_is_sent(env, slack, tmp_path):
     import_rows(env, tmp_path, [row("DOC-1", MONDAY + timedelta(days=20))])
     cli(env, tmp_path, "tick", "--now", f"{MONDAY}T09:30")
@@ -164,18 +167,26 @@ def test_two_ticks_at_the_same_moment_post_every_message_once(env, slack, tmp_pa
     assert len([k for k in keys if k.startswith("digest:")]) == 1
 
 
+@pytest.mark.clock  # run again with the machine's clock moved: .ci/clock-check
 def test_serve_runs_the_due_jobs_itself_and_a_bad_schedule_stops_it(env, slack, tmp_path):
     import signal
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
 
     from tests.e2e.conftest import free_port
 
-    london = datetime.now(ZoneInfo("Europe/London"))
-    import_rows(env, tmp_path, [row("DUE-NOW", london.date() + timedelta(days=42))])
-    env = {**env, "SIGNOFF_DAILY_AT": (london - timedelta(minutes=1)).strftime("%H:%M")}
+    import_rows(env, tmp_path, [row("DUE-NOW", MONDAY + timedelta(days=42))])
+    # Started at 09:30 with the daily run at 09:00: it catches up on the morning's run at once.
+    env = {**env, "SIGNOFF_DAILY_AT": "09:00"}
     serve = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", str(free_port())],
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "--now",
+            f"{MONDAY}T09:30",
+            "serve",
+            "--port",
+            str(free_port()),
+        ],
         env=env,
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
@@ -201,3 +212,32 @@ def test_serve_runs_the_due_jobs_itself_and_a_bad_schedule_stops_it(env, slack, 
     assert bad.returncode == 1
     assert bad.stderr.strip().startswith("signoff: SIGNOFF_SLT_MEETINGS: 'every other blue moon'")
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="advisory locks are PostgreSQL's")
+def test_a_signoff_in_another_schema_does_not_hold_up_this_ones_jobs(env, slack, tmp_path):
+    from slack_sdk import WebClient
+
+    from bot.platforms.slack.app import Services
+    from bot.runtime import Runtime
+    from bot.settings import Settings
+    from db.engine import make_engine, make_sessionmaker
+    from scheduler.runner import runner_lock
+
+    import_rows(env, tmp_path, [row("DUE-42", MONDAY + timedelta(days=42))])
+    # Another signoff on the same database, in a schema of its own, is running its jobs.
+    url = _with_search_path(POSTGRES_URL or "", "public")
+    engine = make_engine(url)
+    other = Services(
+        Runtime(Settings(database_url=url, _env_file=None), engine, make_sessionmaker(engine)),
+        WebClient(token="xoxb-other", base_url=slack.base_url),
+    )
+    try:
+        with runner_lock(other) as held:
+            assert held
+            said = cli(env, tmp_path, "tick", "--now", f"{MONDAY}T09:30")
+    finally:
+        engine.dispose()
+    assert "another signoff is running the jobs" not in said
+    assert f"daily {MONDAY}: 2 new messages" in said
+    assert any(k.startswith("reminder:") for k in slack.posted_keys())
