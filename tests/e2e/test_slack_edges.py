@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.platforms.slack.simulator import signed_headers
+from bot.platforms.slack.simulator import signed_headers, slack_timestamp
 from tests.e2e.conftest import Signoff
 from tests.e2e.test_review_path import (
     export,
@@ -50,7 +50,7 @@ def test_a_wrong_signature_and_a_request_ten_minutes_old_are_refused_with_401(si
         "event": {"type": "app_home_opened", "user": "UOWNER"},
     }
     assert signoff.sim.send_json(body, secret="not-the-secret").status == 401
-    assert signoff.sim.send_json(body, timestamp=int(time.time()) - 600).status == 401
+    assert signoff.sim.send_json(body, timestamp=slack_timestamp(seconds_ago=600)).status == 401
     assert signoff.slack.calls_of("views.publish") == []
     assert signoff.sim.send_json(body).status == 200
 

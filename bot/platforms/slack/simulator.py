@@ -33,9 +33,15 @@ class Response:
         return json.loads(self.body) if self.body else None
 
 
+def slack_timestamp(seconds_ago: int = 0) -> int:
+    """Slack stamps each request with its own clock, which is the machine's, and the receiver
+    checks it against the machine's: request freshness is the transport's, not signoff's time."""
+    return int(time.time()) - seconds_ago
+
+
 def signed_headers(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
     """The two headers Slack signs every request with (v0, HMAC-SHA256 of v0:ts:body)."""
-    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    stamp = str(slack_timestamp() if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
     return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
 
