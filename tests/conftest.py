@@ -51,6 +51,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "2026-10-25T01:30Z) for this process and those it starts, and start the tests' clock "
         "there",
     )
+    parser.addoption(
+        "--all-on-postgres",
+        action="store_true",
+        help="with SIGNOFF_TEST_DATABASE_URL set, run the tests that never touch a database too",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -71,6 +76,28 @@ def pytest_configure(config: pytest.Config) -> None:
     config._signoff_travel = time_machine.travel(instant, tick=True)  # type: ignore[attr-defined]
     config._signoff_travel.start()  # type: ignore[attr-defined]
     config._signoff_start = instant.astimezone(UTC)  # type: ignore[attr-defined]
+
+
+# The fixtures through which a test reaches the database under test.
+_DATABASE_FIXTURES = {"database_url", "year"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With SIGNOFF_TEST_DATABASE_URL set, run only the tests that would touch PostgreSQL: the
+    rest (builders, parsing, the demo's own SQLite file) already ran in the SQLite run, and
+    would only run again unchanged. `pytest --all-on-postgres` runs everything anyway."""
+    if not POSTGRES_URL or config.getoption("--all-on-postgres"):
+        return
+    keep, drop = [], []
+    for item in items:
+        module = getattr(item, "module", None)
+        touches = _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())) or (
+            module is not None and hasattr(module, "POSTGRES_URL")
+        )
+        (keep if touches else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def pytest_report_header(config: pytest.Config) -> str:
