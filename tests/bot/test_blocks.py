@@ -17,7 +17,8 @@ from bot.platforms.slack.blocks import meetings, modals, periodic, replies
 from bot.platforms.slack.blocks.home import HomeData, home_view
 from bot.platforms.slack.blocks.kit import clip, render, section
 from bot.platforms.slack.blocks.registry import BUILDERS
-from bot.platforms.slack.blocks.reviews import Render, outcome_words
+from bot.platforms.slack.blocks.reviews import Render
+from bot.platforms.words import outcome_words
 from workflow.consultations import ConsultationView, Response
 from workflow.states import WITH_A_BODY, State
 from workflow.summaries import (

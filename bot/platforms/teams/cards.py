@@ -13,7 +13,9 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
+from bot.platforms import words
 from bot.platforms.teams.kit import (
+    MARKUP,
     Card,
     act,
     bold,
@@ -32,6 +34,7 @@ from bot.platforms.teams.kit import (
     para,
     quote,
 )
+from bot.platforms.words import button_value
 from workflow.rounds import AT_STAKE
 from workflow.states import State
 from workflow.summaries import BodyRef, DecisionView, DocumentView, ReviewSummary
@@ -59,7 +62,6 @@ CLOSE_MEETING = "meeting.close"
 FORM_VERBS = frozenset(
     {NO_CHANGES, SUBMIT_DRAFT, CONDITIONS, REFER, COMMENT, DECLINE_TARGET, AGREE_DUE}
 )
-HISTORY_STEPS = 8
 AREA_LINES = 12  # documents listed per service area in the digest; the rest are counted
 
 
@@ -72,89 +74,19 @@ class Render:
         self.payload = payload
 
 
-def button_value(summary: ReviewSummary, option: str | None = None) -> str:
-    value = f"{summary.review_id}:{summary.latest.id if summary.latest else 0}"
-    if summary.stage is not None:
-        value += f":{summary.stage.key}"
-        if option:
-            value += f":{option}"
-    return value
-
-
 def button(label: str, verb: str, value: str, *, primary: bool = False) -> Any:
     return (form if verb in FORM_VERBS else act)(label, verb, value, primary=primary)
 
 
 # --- words shared by the cards --------------------------------------------------------------
 
-_OUTCOME_WORDS = {
-    "approved": "Approved",
-    "approved_with_conditions": "Approved with conditions",
-    "interim_approved": "Approved in the interim",
-}
 
-
-def outcome_words(decision: DecisionView) -> str:
-    if decision.outcome == "referred" and decision.referred_to is not None:
-        return f"{past(decision.body.refer_word).capitalize()} to {decision.referred_to.the}"
-    return _OUTCOME_WORDS.get(decision.outcome, decision.outcome.replace("_", " ").capitalize())
+def status_line(summary: ReviewSummary, render: Render, *, as_of: bool = True) -> str:
+    return words.status_line(summary, render.today, render.zone, MARKUP, as_of=as_of)
 
 
 def describe_decision(decision: DecisionView, zone: Any) -> str:
-    by = mention(decision.decided_by) if decision.decided_by else "an admin"
-    body = (
-        f" by {decision.body.the}"
-        if not decision.body.is_approver and decision.outcome != "referred"
-        else ""
-    )
-    return f"{outcome_words(decision)}{body} ({by}, {moment(decision.decided_at, zone)})"
-
-
-def status_line(summary: ReviewSummary, render: Render) -> str:
-    """Where the review stands now, in one line."""
-    state = summary.state
-    if state is State.CURRENT:
-        last = summary.last_decision
-        what = (
-            "Reviewed: no changes needed"
-            if summary.outcome == "approved_no_changes"
-            else f"Approved, now version {escape(summary.version or '')}"
-        )
-        by = f" \u00b7 {describe_decision(last, render.zone)}" if last else ""
-        return f"\u2705 {what}{by}"
-    overdue = summary.days_overdue(render.today)
-    late = f" \u00b7 **{overdue} days overdue**" if overdue else ""
-    target = f" \u00b7 target {day(summary.target_date)}" if summary.target_date else ""
-    lines = {
-        State.REVIEW_DUE: f"\U0001f4c5 Review due {day(summary.due_date)}",
-        State.IN_REVIEW: f"\u270f\ufe0f In review with {mention(summary.owner)}",
-        State.CHANGES_REQUESTED: f"\u21a9\ufe0f Changes requested from {mention(summary.owner)}",
-    }
-    return (lines.get(state) or _with_a_body(summary)) + target + late
-
-
-def _with_a_body(summary: ReviewSummary) -> str:
-    stage = summary.stage
-    if stage is None or stage.body.is_approver:
-        waiting = f"\u231b Awaiting approval by {mention(summary.approver)}"
-    else:
-        waiting = f"\U0001f3db\ufe0f Awaiting the {escape(stage.body.name)}"
-        if stage.meeting is not None:
-            waiting += f" at its meeting on {day(stage.meeting)}"
-            if stage.agenda_kind == "ratification":
-                waiting += " (approved in the interim; for ratification)"
-    consultation = summary.consultation
-    if summary.state is State.IN_CONSULTATION and consultation is not None:
-        when = f"comments by {day(consultation.closes_on)}"
-        if not consultation.opened:
-            when = f"opens {day(consultation.opens_on)}, {when}"
-        then = (
-            f"the approval of {mention(summary.approver)}"
-            if stage is None or stage.body.is_approver
-            else f"the {escape(stage.body.name)}"
-        )
-        return f"\U0001f4ac Out for consultation ({when}), then to {then}"
-    return waiting
+    return words.describe_decision(decision, zone, MARKUP)
 
 
 def _title(summary: ReviewSummary) -> str:
@@ -177,16 +109,7 @@ def _submission(summary: ReviewSummary) -> str:
 
 
 def _history(summary: ReviewSummary, render: Render) -> str | None:
-    steps = summary.history[-HISTORY_STEPS:]
-    if not steps:
-        return None
-    lines = [
-        f"- {moment(s.at, render.zone)} \u2014 {escape(s.who)}: "
-        + s.action.split(".")[-1].replace("_", " ")
-        + (f" (for the {escape(s.body)})" if s.body else "")
-        for s in steps
-    ]
-    return bold("History") + "\n\n" + "\n".join(lines)
+    return words.history(summary, render.zone, MARKUP)
 
 
 def _consultation(summary: ReviewSummary) -> str | None:
@@ -372,59 +295,22 @@ def decision_buttons(summary: ReviewSummary) -> list[Any]:
     return found
 
 
-def _requested_stage(render: Render) -> str | None:
-    body = render.payload.get("body")
-    return f"{render.payload.get('level', 1)}.{body}" if body else None
-
-
 def approval_request(summary: ReviewSummary, render: Render) -> Card:
-    submission_id = render.payload.get("submission_id")
+    asked = words.ask(summary, render.payload)
+    submission_id, live, referral = asked.submission_id, asked.live, asked.referral
+    approver = asked.body_key == "approver"
     latest = summary.latest
-    stage = summary.stage
-    asked = _requested_stage(render)
-    live = (
-        summary.state is State.AWAITING_APPROVAL
-        and stage is not None
-        and latest is not None
-        and latest.id == submission_id
-        and asked in (None, stage.key)
-    )
-    body_key = (asked or "1.approver").split(".", 1)[1]
-    approver = body_key == "approver"
-    referral = next(
-        (
-            d
-            for d in reversed(summary.decisions)
-            if d.outcome == "referred" and d.referred_to and d.referred_to.key == body_key
-        ),
-        None,
-    )
     submitted = (
         f"Submitted by {mention(latest.submitted_by or summary.owner)} on "
         f"{moment(latest.submitted_at, render.zone)}"
         if latest
         else ""
     )
-    mine = [
-        d for d in summary.decisions if d.submission_id == submission_id and d.body.key == body_key
-    ]
-    settled = (
-        describe_decision(mine[-1], render.zone)
-        if mine
-        else "A later draft replaced this one."
-        if latest and latest.id != submission_id
-        else None
-    )
-    named = (
-        referral.referred_to
-        if referral and referral.referred_to
-        else stage.body
-        if stage and stage.body.key == body_key
-        else None
-    )
-    title = "Approval" if approver or named is None else f"{named.short} decision"
-    who = "your" if approver or named is None else f"{named.the}'s"
-    decided = _who_has_decided(summary, submission_id)
+    settled = asked.settled_words(render.zone, MARKUP)
+    named = asked.body
+    title = "Approval" if asked.to_the_approver else f"{named.short} decision"
+    who = "your" if asked.to_the_approver else f"{named.the}'s"
+    decided = words.who_has_decided(summary, submission_id, MARKUP)
     return card(
         f"{summary.reference} {summary.title} needs {who} decision.",
         [
@@ -448,27 +334,9 @@ def approval_request(summary: ReviewSummary, render: Render) -> Card:
     )
 
 
-def _who_has_decided(summary: ReviewSummary, submission_id: int | None) -> str:
-    decided = {
-        d.decided_by.id: d
-        for d in summary.decisions
-        if d.submission_id == submission_id and d.body.is_approver and d.decided_by
-    }
-    lines = [
-        f"- {mention(a)}: "
-        + (
-            _OUTCOME_WORDS.get(decided[a.id].outcome, "decided")
-            if a.id in decided
-            else "not yet decided"
-        )
-        for a in summary.approvers
-    ]
-    return bold("Needs every approver") + "\n\n" + "\n".join(lines)
-
-
 def nudge(summary: ReviewSummary, render: Render) -> Card:
     days = render.payload.get("working_days")
-    asked = _requested_stage(render)
+    asked = words.requested_stage(render.payload)
     stage = summary.stage
     live = (
         summary.state is State.AWAITING_APPROVAL

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from microsoft_teams.cards import (
     ActionSet,
@@ -21,8 +19,8 @@ from microsoft_teams.cards import (
     TextBlock,
 )
 
+from bot.platforms.words import Markup, day, moment  # noqa: F401  (builders take them from the kit)
 from workflow.summaries import PersonRef
-from workflow.words import day as say_day
 
 VERSION = "1.5"
 PAYLOAD_LIMIT = 28 * 1024  # Teams refuses a message whose card is larger
@@ -134,13 +132,22 @@ def doc_link(reference: str, title: str, link: str | None) -> str:
     return f"**{name}**"
 
 
-def day(value: date) -> str:
-    return say_day(value)
-
-
-def moment(value: datetime, zone: ZoneInfo) -> str:
-    local = value.astimezone(zone)
-    return f"{local.day} {local:%b %Y, %H:%M}"
+MARKUP = Markup(
+    bold=bold,
+    escape=escape,
+    mention=mention,
+    bullet="- ",
+    gap="\n\n",
+    icons={
+        "done": "\u2705",
+        "due": "\U0001f4c5",
+        "writing": "\u270f\ufe0f",
+        "back": "\u21a9\ufe0f",
+        "waiting": "\u231b",
+        "body": "\U0001f3db\ufe0f",
+        "consultation": "\U0001f4ac",
+    },
+)
 
 
 def quote(text: str) -> str:

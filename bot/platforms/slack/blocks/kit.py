@@ -4,9 +4,7 @@ here rather than discovered as an `invalid_blocks` error in production."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -19,8 +17,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.platforms.words import Markup, day, moment  # noqa: F401  (builders take them from the kit)
 from workflow.summaries import PersonRef
-from workflow.words import day as say_day
 
 SECTION_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
@@ -141,13 +139,22 @@ def doc_link(reference: str, title: str, link: str | None) -> str:
     return f"*{name}*"
 
 
-def day(value: date) -> str:
-    return say_day(value)
-
-
-def moment(value: datetime, zone: ZoneInfo) -> str:
-    local = value.astimezone(zone)
-    return f"{local.day} {local:%b %Y, %H:%M}"
+MARKUP = Markup(
+    bold=lambda text: f"*{text}*",
+    escape=escape,
+    mention=mention,
+    bullet="\u2022 ",
+    gap="\n",
+    icons={
+        "done": ":white_check_mark:",
+        "due": ":calendar:",
+        "writing": ":pencil2:",
+        "back": ":leftwards_arrow_with_hook:",
+        "waiting": ":hourglass:",
+        "body": ":classical_building:",
+        "consultation": ":speech_balloon:",
+    },
+)
 
 
 def quote(text: str) -> str:

@@ -10,7 +10,9 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.platforms import words
 from bot.platforms.slack.blocks.kit import (
+    MARKUP,
     Msg,
     actions,
     button,
@@ -26,11 +28,9 @@ from bot.platforms.slack.blocks.kit import (
     quote,
     section,
 )
+from bot.platforms.words import button_value
 from workflow.states import State
 from workflow.summaries import DecisionView, ReviewSummary
-from workflow.words import past
-
-HISTORY_STEPS = 8
 
 START = "review.start"
 NO_CHANGES = "review.no_changes"
@@ -57,138 +57,16 @@ class Render:
     payload: dict[str, Any]
 
 
-def button_value(summary: ReviewSummary, option: str | None = None) -> str:
-    """Which review, which submission and which stage of its route the person was looking at
-    (a click on a message that is out of date can then be told apart from a fresh one), and
-    for some buttons what they chose (the body a Refer button refers to)."""
-    value = f"{summary.review_id}:{summary.latest.id if summary.latest else 0}"
-    if summary.stage is not None:
-        value += f":{summary.stage.key}"
-        if option:
-            value += f":{option}"
-    return value
-
-
-_OUTCOME_WORDS = {
-    "approved": "Approved",
-    "approved_with_conditions": "Approved with conditions",
-    "interim_approved": "Approved in the interim",
-}
-
-
-def outcome_words(decision: DecisionView) -> str:
-    if decision.outcome == "referred" and decision.referred_to is not None:
-        return f"{past(decision.body.refer_word).capitalize()} to {decision.referred_to.the}"
-    return _OUTCOME_WORDS.get(decision.outcome, decision.outcome.replace("_", " ").capitalize())
+def status_line(summary: ReviewSummary, render: Render, *, as_of: bool = True) -> str:
+    return words.status_line(summary, render.today, render.zone, MARKUP, as_of=as_of)
 
 
 def describe_decision(decision: DecisionView, zone: ZoneInfo) -> str:
-    by = mention(decision.decided_by) if decision.decided_by else "an admin"
-    body = (
-        f" by {decision.body.the}"
-        if not decision.body.is_approver and decision.outcome != "referred"
-        else ""
-    )
-    return f"{outcome_words(decision)}{body} ({by}, {moment(decision.decided_at, zone)})"
-
-
-def status_line(summary: ReviewSummary, render: Render, *, as_of: bool = True) -> str:
-    """Where the review stands now, in one line. A message is read for days after it was
-    rendered, so a count of days names the day it was counted on (`as_of`); a list that is
-    dated as a whole leaves that out."""
-    state = summary.state
-    if state is State.CURRENT:
-        last = summary.last_decision
-        what = (
-            "Reviewed: no changes needed"
-            if summary.outcome == "approved_no_changes"
-            else f"Approved, now version {escape(summary.version or '')}"
-        )
-        by = f" \u00b7 {describe_decision(last, render.zone)}" if last else ""
-        return f":white_check_mark: {what}{by}"
-    overdue = summary.days_overdue(render.today)
-    late = f" \u00b7 *{overdue} days overdue*" if overdue else ""
-    if late and as_of:
-        late += f" as of {day(render.today)}"
-    target = f" \u00b7 target {day(summary.target_date)}" if summary.target_date else ""
-    lines = {
-        State.REVIEW_DUE: f":calendar: Review due {day(summary.due_date)}",
-        State.IN_REVIEW: f":pencil2: In review with {mention(summary.owner)}",
-        State.CHANGES_REQUESTED: f":leftwards_arrow_with_hook: Changes requested from "
-        f"{mention(summary.owner)}",
-    }
-    line = lines.get(state) or _with_a_body(summary)
-    return line + target + late
-
-
-def _with_a_body(summary: ReviewSummary) -> str:
-    stage = summary.stage
-    if stage is None or stage.body.is_approver:
-        waiting = f":hourglass: Awaiting approval by {mention(summary.approver)}"
-    else:
-        waiting = f":classical_building: Awaiting the {escape(stage.body.name)}"
-        if stage.meeting is not None:
-            waiting += f" at its meeting on {day(stage.meeting)}"
-            if stage.agenda_kind == "ratification":
-                waiting += " (approved in the interim; for ratification)"
-    consultation = summary.consultation
-    if summary.state is State.IN_CONSULTATION and consultation is not None:
-        when = f"comments by {day(consultation.closes_on)}"
-        if not consultation.opened:
-            when = f"opens {day(consultation.opens_on)}, {when}"
-        then = (
-            f"the approval of {mention(summary.approver)}"
-            if stage is None or stage.body.is_approver
-            else f"the {escape(stage.body.name)}"
-        )
-        return f":speech_balloon: Out for consultation ({when}), then to {then}"
-    return waiting
+    return words.describe_decision(decision, zone, MARKUP)
 
 
 def _history(summary: ReviewSummary, render: Render) -> str | None:
-    steps = summary.history[-HISTORY_STEPS:]
-    if not steps:
-        return None
-    lines = [
-        f"\u2022 {moment(s.at, render.zone)} \u2014 {escape(s.who)}: "
-        f"{_STEP_WORDS.get(s.action, s.action.split('.')[-1].replace('_', ' '))}"
-        + (f" (for the {escape(s.body)})" if s.body else "")
-        for s in steps
-    ]
-    return "*History*\n" + "\n".join(lines)
-
-
-_STEP_WORDS = {
-    "review.opened": "review opened",
-    "review.started": "started the review",
-    "review.submitted": "submitted a draft",
-    "review.submitted_no_changes": "said no changes are needed",
-    "review.approved": "approved",
-    "review.approved_with_conditions": "approved with conditions",
-    "review.deferred_to_slt": "deferred to the SLT",
-    "review.slt_approved": "approved for the SLT",
-    "review.slt_approved_with_conditions": "approved with conditions for the SLT",
-    "review.referred": "referred it on",
-    "review.revised": "submitted a second draft",
-    "review.interim_approved": "approved in the interim",
-    "review.scheduled": "put on a meeting's agenda",
-    "review.rolled": "rolled to the next meeting",
-    "review.noted": "noted at the meeting",
-    "review.consultation_opened": "consultation opened",
-    "review.consultation_closed": "consultation closed",
-    "review.commented": "commented",
-    "review.no_comments": "had no comments",
-    "review.target_date_set": "set a target date",
-    "review.target_agreed": "agreed the target date",
-    "review.target_declined": "declined the target date",
-    "review.note": "added a note",
-    "review.requested": "asked for an unscheduled review",
-    "review.due_date_agreed": "agreed the due date",
-    "review.approved_by_one": "approved (others still to decide)",
-    "review.reminded": "reminded the owner",
-    "review.escalated": "escalated",
-    "round.item_added": "added it to an update round",
-}
+    return words.history(summary, render.zone, MARKUP)
 
 
 def _submission_facts(summary: ReviewSummary) -> str:
@@ -397,63 +275,24 @@ def decision_buttons(summary: ReviewSummary) -> list[Any]:
     return buttons
 
 
-def _requested_stage(render: Render) -> str | None:
-    """The stage a decision request was for (requests queued before the governance existed
-    were for the approver or the SLT at level 1, and say so in their `body`)."""
-    body = render.payload.get("body")
-    return f"{render.payload.get('level', 1)}.{body}" if body else None
-
-
 def approval_request(summary: ReviewSummary, render: Render) -> Msg:
     """A decision asked of the approver, or of a body that decides at any time."""
-    submission_id = render.payload.get("submission_id")
+    asked = words.ask(summary, render.payload)
+    submission_id, live, referral = asked.submission_id, asked.live, asked.referral
+    approver = asked.body_key == "approver"
     latest = summary.latest
-    stage = summary.stage
-    asked = _requested_stage(render)
-    live = (
-        summary.state is State.AWAITING_APPROVAL
-        and stage is not None
-        and latest is not None
-        and latest.id == submission_id
-        and asked in (None, stage.key)
-    )
-    body_key = (asked or "1.approver").split(".", 1)[1]
-    approver = body_key == "approver"
-    referral = next(
-        (
-            d
-            for d in reversed(summary.decisions)
-            if d.outcome == "referred" and d.referred_to and d.referred_to.key == body_key
-        ),
-        None,
-    )
     submitted = ""
     if latest is not None:
         submitted = (
             f"Submitted by {mention(latest.submitted_by or summary.owner)} on "
             f"{moment(latest.submitted_at, render.zone)}"
         )
-    mine = [
-        d for d in summary.decisions if d.submission_id == submission_id and d.body.key == body_key
-    ]
-    settled = (
-        describe_decision(mine[-1], render.zone)
-        if mine
-        else "A later draft replaced this one."
-        if latest and latest.id != submission_id
-        else None
-    )
-    body_name = (
-        referral.referred_to
-        if referral and referral.referred_to
-        else stage.body
-        if stage and stage.body.key == body_key
-        else None
-    )
-    heading = "Approval" if approver or body_name is None else f"{body_name.short} decision"
+    settled = asked.settled_words(render.zone, MARKUP)
+    body_name = asked.body
+    heading = "Approval" if asked.to_the_approver else f"{body_name.short} decision"
     blocks = [
         header(f"{heading} needed: {summary.reference}"),
-        section(_who_has_decided(summary, submission_id))
+        section(words.who_has_decided(summary, submission_id, MARKUP))
         if approver and len(summary.approvers) > 1
         else None,
         section(
@@ -474,7 +313,7 @@ def approval_request(summary: ReviewSummary, render: Render) -> Msg:
             submitted, f"*{settled}*" if settled and not live else status_line(summary, render)
         ),
     ]
-    who = "your" if approver or body_name is None else f"{body_name.the}'s"
+    who = "your" if asked.to_the_approver else f"{body_name.the}'s"
     return message(f"{summary.reference} {summary.title} needs {who} decision.", blocks)
 
 
@@ -488,25 +327,6 @@ def _consultation_facts(summary: ReviewSummary) -> str | None:
     for response in consultation.comments:
         lines.append(f"\u2022 *{escape(response.person)}*: {escape(response.text or '')}")
     return clip("\n".join(lines), 2900)
-
-
-def _who_has_decided(summary: ReviewSummary, submission_id: int | None) -> str:
-    """For a draft several approvers must approve: who has, and who has not yet."""
-    decided = {
-        d.decided_by.id: d
-        for d in summary.decisions
-        if d.submission_id == submission_id and d.body.is_approver and d.decided_by
-    }
-    lines = [
-        f"\u2022 {mention(a)}: "
-        + (
-            _OUTCOME_WORDS.get(decided[a.id].outcome, "decided")
-            if a.id in decided
-            else "not yet decided"
-        )
-        for a in summary.approvers
-    ]
-    return "*Needs every approver*\n" + "\n".join(lines)
 
 
 def target_agreement(summary: ReviewSummary, render: Render) -> Msg:
@@ -622,7 +442,7 @@ def escalation(summary: ReviewSummary, render: Render) -> Msg:
 
 def nudge(summary: ReviewSummary, render: Render) -> Msg:
     days = render.payload.get("working_days")
-    asked = _requested_stage(render)
+    asked = words.requested_stage(render.payload)
     stage = summary.stage
     live = (
         summary.state is State.AWAITING_APPROVAL
