@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, func, select
 from bot.platforms.slack.simulator import find_button
 from bot.platforms.slack.standin import Message, SlackUser
 from db.models import AuditEvent
-from tests.adversarial.conftest import changed, report, settled
+from tests.adversarial.conftest import changed, report, settled, tracebacks
 from tests.e2e.conftest import SLT_CHANNEL, USERS, Signoff
 from tests.e2e.test_review_path import lac_014, register, texts, tick
 
@@ -149,8 +149,10 @@ def test_three_hundred_clicks_by_the_wrong_people_change_nothing_and_are_audited
             "refusals audited": audited,
             "refusals told": answered,
             "tables changed": changed(before, after),
+            "tracebacks": len(tracebacks(signoff.server.log_path)),
         },
     )
+    assert tracebacks(signoff.server.log_path) == []
     assert total >= 300
     assert statuses == Counter({200: total})
     assert changed(before, after) == {}
