@@ -4,14 +4,17 @@ are served on a port of their own."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qs
 
 from prometheus_client import make_wsgi_app
 from slack_bolt import App
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
 from bot.runtime import Runtime
@@ -22,6 +25,10 @@ EVENTS_PATH = "/slack/events"
 CHARTS = "/charts/"
 TEAMS_PATH = "/api/messages"
 
+# Slack's own payloads are a few kilobytes; a body beyond this is refused unread, so that nobody
+# can make signoff hold megabytes in memory (or hash them) for each request.
+MAX_BODY = 4 * 1024 * 1024
+
 # Something else the health check asks: None when well, else what is wrong.
 Check = Callable[[], str | None]
 
@@ -30,10 +37,12 @@ def wsgi_app(
     runtime: Runtime, bolt: App | None, *, checks: Iterable[Check] = (), teams: Any = None
 ) -> Callable[..., Iterable[bytes]]:
     slack = None
+    verifier = None
     if bolt is not None:
         from slack_bolt.adapter.wsgi import SlackRequestHandler
 
         slack = SlackRequestHandler(bolt, path=EVENTS_PATH)
+        verifier = SignatureVerifier(runtime.settings.slack_signing_secret or "")
     metrics = make_wsgi_app()
     checks = tuple(checks)
 
@@ -51,9 +60,84 @@ def wsgi_app(
         if slack is None:
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not found: this port serves /healthz and /metrics\n"]
+        if path == EVENTS_PATH and verifier is not None:
+            return _slack(slack, verifier, environ, start_response)
         return slack(environ, start_response)
 
     return application
+
+
+def _plain(start_response: Callable[..., Any], status: str, message: str) -> Iterable[bytes]:
+    data = message.encode() + b"\n"
+    start_response(
+        status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(data)))]
+    )
+    return [data]
+
+
+def _body(environ: dict[str, Any], start_response: Callable[..., Any]) -> bytes | Iterable[bytes]:
+    """The request's body, or the answer refusing it: too large (without reading it) or of a
+    length that is not given."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return _plain(start_response, "400 Bad Request", "Content-Length is not a number")
+    if length > MAX_BODY:
+        return _plain(start_response, "413 Payload Too Large", f"the limit is {MAX_BODY} bytes")
+    return environ["wsgi.input"].read(length) if length > 0 else b""
+
+
+def _slack(
+    slack: Any,
+    verifier: SignatureVerifier,
+    environ: dict[str, Any],
+    start_response: Callable[..., Any],
+) -> Iterable[bytes]:
+    """A request from Slack: its size checked and its signature verified over the raw bytes
+    before anything parses them, and a body that Slack would never send refused with 400, so
+    that no forgery or garbage reaches Bolt, the database or a 5xx."""
+    if environ.get("REQUEST_METHOD") != "POST":
+        return _plain(start_response, "405 Method Not Allowed", "POST Slack's requests here")
+    body = _body(environ, start_response)
+    if not isinstance(body, bytes):
+        return body
+    if not _signed(verifier, body, environ):
+        return _plain(start_response, "401 Unauthorized", "invalid request")
+    if not _well_formed(body, environ.get("CONTENT_TYPE") or ""):
+        return _plain(start_response, "400 Bad Request", "not a request Slack sends")
+    # Bolt reads the body again, and verifies it again (cheaply), from here.
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    return slack(environ, start_response)
+
+
+def _signed(verifier: SignatureVerifier, body: bytes, environ: dict[str, Any]) -> bool:
+    stamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or ""
+    # slack_sdk's verifier raises on a timestamp that is not a number and on a body that is not
+    # UTF-8 (each was a 500 before); neither comes from Slack.
+    if not (stamp.isascii() and stamp.isdigit() and len(stamp) < 16):
+        return False
+    try:
+        return verifier.is_valid(
+            body=body, timestamp=stamp, signature=environ.get("HTTP_X_SLACK_SIGNATURE") or ""
+        )
+    except UnicodeDecodeError:
+        return False
+
+
+def _well_formed(body: bytes, content_type: str) -> bool:
+    """The shapes Slack sends: a JSON object (events), a form whose `payload` is a JSON object
+    (interactivity), or a form without one (commands)."""
+    try:
+        text_ = body.decode("utf-8")
+        if content_type.startswith("application/json"):
+            return isinstance(json.loads(text_), dict)
+        fields = parse_qs(text_, strict_parsing=bool(text_))
+        if "payload" in fields:
+            return isinstance(json.loads(fields["payload"][0]), dict)
+        return bool(fields)
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError included
+        return False
 
 
 def _teams(
@@ -64,11 +148,9 @@ def _teams(
     if environ.get("REQUEST_METHOD") != "POST":
         start_response("405 Method Not Allowed", [("Content-Type", "text/plain")])
         return [b"POST Teams activities here\n"]
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    raw = environ["wsgi.input"].read(length) if length else b""
+    raw = _body(environ, start_response)
+    if not isinstance(raw, bytes):
+        return raw
     answer = teams.handle(environ.get("HTTP_AUTHORIZATION"), raw)
     reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized"}.get(answer.status, "OK")
     if answer.body is None:
@@ -144,7 +226,13 @@ def serve(
         if served is not None:
             log.info("signoff listening on http://%s:%s%s", host, port, path)
     waitress_serve(
-        wsgi_app(runtime, bolt, teams=teams), host=host, port=port, threads=threads, ident="signoff"
+        wsgi_app(runtime, bolt, teams=teams),
+        host=host,
+        port=port,
+        threads=threads,
+        ident="signoff",
+        # Refused by waitress itself as it reads: a chunked body announces no length.
+        max_request_body_size=MAX_BODY,
     )
 
 

@@ -21,6 +21,7 @@ from handlers.common import (
     after_change,
     answer_refusal,
     click,
+    refused_before_use_case,
     render_for,
     seen_before,
 )
@@ -224,6 +225,8 @@ def meeting_click(fn: Callable[[Services, Actor, int], object]) -> Callable[...,
                 raise Refused("That button does not belong to any meeting.", code="not_found")
             fn(svc, actor, int(value))
         except Refused as refusal:
+            if actor is None or not value.isdigit():  # no use case ran to record it
+                refused_before_use_case(svc, user_id, "meeting_click", refusal, None)
             answer_refusal(svc, user_id, refusal, refusal.review_id, channel=channel)
             return
         after_change(svc, user_id)

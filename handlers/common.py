@@ -14,6 +14,7 @@ from slack_bolt import Ack, BoltContext
 from bot.platforms.slack.app import Services
 from bot.platforms.slack.blocks import replies
 from bot.platforms.slack.blocks.reviews import Render
+from workflow.audit import record_refusal_alone
 from workflow.context import Actor
 from workflow.errors import Refused
 from workflow.summaries import review_summary
@@ -119,6 +120,7 @@ def click(fn: Callable[[Services, Actor, dict[str, Any], Target], bool]) -> Call
             target = target_of(body)
         except Refused as refusal:
             channel = (body.get("container") or {}).get("channel_id")
+            refused_before_use_case(svc, user_id, fn.__name__, refusal, None)
             answer_refusal(svc, user_id, refusal, None, channel=channel)
             return
         if seen_before(svc, body):
@@ -132,16 +134,11 @@ def click(fn: Callable[[Services, Actor, dict[str, Any], Target], bool]) -> Call
             return
         actor = svc.actor(user_id)
         if actor is None:
-            answer_refusal(
-                svc,
-                user_id,
-                Refused(
-                    "Slack did not give me your e-mail address, "
-                    "so I cannot tell what you may do here."
-                ),
-                target.review_id,
-                channel=target.channel,
+            refusal = Refused(
+                "Slack did not give me your e-mail address, so I cannot tell what you may do here."
             )
+            refused_before_use_case(svc, user_id, fn.__name__, refusal, target.review_id)
+            answer_refusal(svc, user_id, refusal, target.review_id, channel=target.channel)
             return
         try:
             changed = fn(svc, actor, body, target)
@@ -152,6 +149,14 @@ def click(fn: Callable[[Services, Actor, dict[str, Any], Target], bool]) -> Call
             after_change(svc, user_id)
 
     return _named(listener, fn)
+
+
+def refused_before_use_case(
+    svc: Services, user_id: str, action: str, refusal: Refused, review_id: int | None
+) -> None:
+    """Every refusal is on the audit log, these too: no use case ran to record them. Known
+    only by their Slack user, the actor is labelled with it."""
+    record_refusal_alone(svc.ctx(Actor(person_id=None, label=user_id)), action, refusal, review_id)
 
 
 def seen_before(svc: Services, body: dict[str, Any]) -> bool:

@@ -55,6 +55,19 @@ def record_refusal(ctx: Ctx, action: str, refusal: Refused) -> AuditEvent:
     return event
 
 
+def record_refusal_alone(
+    ctx: Ctx, action: str, refusal: Refused, review_id: int | None = None
+) -> None:
+    """A refusal that came before any use case could run (a button whose value names no review,
+    someone Slack will not name): recorded in a transaction of its own, on the history of the
+    review the button named where there is such a review."""
+    with ctx.session.begin():
+        review = ctx.session.get(Review, review_id) if review_id is not None else None
+        if review is not None and refusal.review_id is None:
+            refusal.about(review.document_id, review.id)
+        record_refusal(ctx, action, refusal)
+
+
 def history(ctx: Ctx, document_id: int) -> list[AuditEvent]:
     return list(
         ctx.session.scalars(

@@ -47,6 +47,32 @@ DOC_TYPES = (
 )
 _LONG_CYCLE_TYPES = {"policy", "protocol", "strategy"}
 
+# The longest text the database keeps in each column: refused here, by line and column, rather
+# than cut short or failing the whole import at the database.
+MAX_LENGTHS = {
+    "reference": 64,
+    "title": 500,
+    "service_area": 200,
+    "version": 32,
+    "approving_committee": 64,
+}
+# What a spreadsheet takes for a formula: refused on import (signoff reads values, and a formula
+# in the register is someone's mistake or someone's attack), and written with a leading ' on
+# export, as OWASP recommends against CSV injection, so that Excel shows it as text.
+FORMULA_STARTS = ("=", "@")
+NEUTRALISED_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """A cell's text as export writes it: one that a spreadsheet would run is prefixed with '."""
+    return "'" + text if text.startswith(NEUTRALISED_STARTS) else text
+
+
+def _unneutralise(text: str) -> str:
+    """The text that export neutralised, as it was: a file exported then imported round-trips."""
+    return text[1:] if text[:1] == "'" and text[1:2] in NEUTRALISED_STARTS and text[1:] else text
+
+
 # Headings officers use for the same columns.
 _ALIASES = {
     "ref": "reference",
@@ -177,9 +203,33 @@ def _date(value: Any) -> date:
 
 def parse_row(line: int, values: Mapping[str, Any]) -> RegisterRow | list[Problem]:
     problems: list[Problem] = []
+    # A column already refused says so once, not again as "required" or "not a date".
+    refused: set[str] = set()
 
     def problem(column: str, message: str) -> None:
-        problems.append(Problem(line, column, message))
+        if column not in refused:
+            problems.append(Problem(line, column, message))
+
+    cells: dict[str, Any] = {}
+    for column, raw in values.items():
+        if isinstance(raw, str):
+            text = raw.strip()
+            if text.startswith(FORMULA_STARTS):
+                problem(
+                    column,
+                    f"'{_clip(text)}' is a spreadsheet formula; signoff reads values, so give "
+                    "the value itself",
+                )
+                refused.add(column)
+                raw = None
+            else:
+                raw = _unneutralise(text)
+            limit = MAX_LENGTHS.get(column)
+            if raw is not None and limit is not None and len(" ".join(raw.split())) > limit:
+                problem(column, f"{len(raw):,} characters is too long; at most {limit}")
+                refused.add(column)
+        cells[column] = raw
+    values = cells
 
     reference = _text(values.get("reference"))
     if not reference:
@@ -274,6 +324,10 @@ def parse_row(line: int, values: Mapping[str, Any]) -> RegisterRow | list[Proble
         committee=" ".join(_text(values.get("approving_committee")).split()) or None,
         governed_by=governed_by,
     )
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def split_references(text: str) -> tuple[str, ...]:

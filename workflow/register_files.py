@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import sys
 from collections.abc import Iterator, Mapping
 from datetime import date
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from workflow.errors import InputProblem
-from workflow.register import Problem, map_headers
+from workflow.register import Problem, map_headers, neutralise
 
 Record = tuple[int, dict[str, Any]]
 
@@ -56,12 +57,20 @@ def read_register(path: str | Path) -> tuple[list[Record], list[Problem]]:
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
     data = path.read_bytes()
-    # Excel on Windows saves "CSV" as cp1252 unless told otherwise; accept both.
+    # Excel on Windows saves "CSV" as cp1252 unless told otherwise; accept both, and Latin-1
+    # (which reads any bytes) for the five that cp1252 leaves undefined.
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = data.decode("cp1252")
-    reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")
+    # Where the decimal separator is a comma (most of Europe), Excel's "CSV" separates its
+    # cells with semicolons: the header line says which this file is.
+    header = text.split("\n", 1)[0]
+    delimiter = ";" if header.count(";") > header.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     line = 1
     for cells in reader:
         yield line, cells
@@ -75,16 +84,32 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
+        # What Excel shows (a formula's last value), and beside it the formulas themselves: a
+        # formula Excel never worked out has no value, and is read as its formula, for the
+        # register's checks to refuse rather than take as an empty cell.
         workbook = load_workbook(path, read_only=True, data_only=True)
+        formulas = load_workbook(path, read_only=True, data_only=False)
     except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as error:
         problem = f"{path.name}: cannot be read as an Excel workbook ({error})"
         raise InputProblem([problem]) from error
     try:
-        sheet = workbook.worksheets[0]
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(cells)
+        shown = workbook.worksheets[0].iter_rows(values_only=True)
+        written = formulas.worksheets[0].iter_rows(values_only=True)
+        for number, (cells, behind) in enumerate(zip(shown, written, strict=False), start=1):
+            yield (
+                number,
+                [
+                    formula if value is None and _is_formula(formula) else value
+                    for value, formula in itertools.zip_longest(cells, behind)
+                ],
+            )
     finally:
         workbook.close()
+        formulas.close()
+
+
+def _is_formula(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("=")
 
 
 Sheet = tuple[str, list[Mapping[str, Any]], tuple[str, ...]]
@@ -133,7 +158,7 @@ def _cell_text(value: Any) -> str:
         return ""
     if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    return neutralise(str(value))
 
 
 def _write_csv(handle: Any, rows: list[Mapping[str, Any]], columns: tuple[str, ...]) -> None:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Document, Person
@@ -114,12 +115,20 @@ def person_for_slack_user(
     email = (user.get("profile") or {}).get("email")
     if not email:
         return None
-    with sessions.begin() as session:
-        person = person_for_email(session, email, now=now)
-        _remember(person, user)
-        session.flush()
-        session.expunge(person)
-        return person
+    # Two clicks at once by someone new to us both create them; the one that loses the race
+    # (the e-mail or Slack ID is already taken) finds the person the other created.
+    for attempt in (1, 2):
+        try:
+            with sessions.begin() as session:
+                person = person_for_email(session, email, now=now)
+                _remember(person, user)
+                session.flush()
+                session.expunge(person)
+                return person
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    return None
 
 
 def _remember(person: Person, user: dict) -> None:

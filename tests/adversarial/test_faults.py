@@ -1,0 +1,155 @@
+"""Slack failing and signoff dying: storms of 429s and 5xxs, then recovery; and `signoff tick`
+killed (SIGKILL) at twenty random moments while it delivers, then run again. Every message is
+posted, and none twice."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, select
+
+from bot.platforms.slack.standin import SlackStandin
+from db.models import OutboxMessage
+from tests.adversarial.conftest import report
+from tests.e2e.conftest import base_env
+
+HEADER = (
+    "reference,title,type,service_area,owner_email,approver_email,review_cycle_months,"
+    "last_approved,next_review_due,version,link"
+)
+KILLS = 20
+# Claims lapse quickly, so that a post a killed tick claimed is taken up by the next one.
+FAST = {"SIGNOFF_OUTBOX_CLAIM_SECONDS": "4"}
+
+
+def setup(database_url: str, slack: SlackStandin, tmp_path: Path, clock, count: int):  # type: ignore[no-untyped-def]
+    env = {**base_env(database_url, slack.base_url), **FAST}
+    start = clock.now()
+    rows = [
+        f"FT-{n:03d},Procedure {n},procedure,Children in Care,owner@example.org,"
+        f"approver@example.org,12,,{start.date() + timedelta(days=14):%d/%m/%Y},1.0,"
+        for n in range(count)
+    ]
+    (tmp_path / "register.csv").write_text("\n".join([HEADER, *rows]) + "\n")
+    run(env, tmp_path, clock, "import", "register.csv")
+    return env
+
+
+def run(env, cwd: Path, clock, *args: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "--now", clock.now().isoformat(), *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def unsent(database_url: str) -> int:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.sent_at.is_(None), OutboxMessage.parked_at.is_(None))
+            )
+    finally:
+        engine.dispose()
+
+
+def reminders(slack: SlackStandin) -> Counter[str]:
+    return Counter(k for k in slack.posted_keys() if k.startswith("reminder:"))
+
+
+def test_storms_of_429s_and_5xxs_then_recovery_lose_and_double_nothing(
+    database_url: str, slack: SlackStandin, tmp_path: Path, clock
+):
+    env = setup(database_url, slack, tmp_path, clock, 20)
+    ticks = []
+    for status, times in ((429, 40), (503, 40), (500, 40)):
+        slack.fail("chat.postMessage", status=status, times=times, retry_after=1)
+        ticks.append(run(env, tmp_path, clock, "tick"))
+        clock.set(clock.now() + timedelta(minutes=30))  # past the retry's backoff
+    failed_calls = len(slack.calls_of("chat.postMessage"))
+    posted_in_storm = sum(reminders(slack).values())
+    slack.fail("chat.postMessage", status=200, times=0)  # the storm is over
+    for _ in range(3):
+        ticks.append(run(env, tmp_path, clock, "tick"))
+        clock.set(clock.now() + timedelta(minutes=30))
+    posted = reminders(slack)
+    report(
+        "429 and 5xx storms",
+        {
+            "calls during the storms": failed_calls,
+            "reminders posted during the storms": posted_in_storm,
+            "reminders posted": sum(posted.values()),
+            "distinct": len(posted),
+            "posted twice": sum(1 for n in posted.values() if n > 1),
+            "left unsent": unsent(database_url),
+            "tracebacks": sum(t.stderr.count("Traceback") for t in ticks),
+        },
+    )
+    assert all(t.returncode == 0 for t in ticks), [t.stderr[-1000:] for t in ticks]
+    assert not any("Traceback" in t.stderr for t in ticks)
+    assert posted_in_storm < 20  # the storm did stop delivery
+    assert len(posted) == 20 and set(posted.values()) == {1}
+    assert unsent(database_url) == 0
+
+
+def test_tick_killed_at_twenty_random_moments_loses_and_doubles_nothing(
+    database_url: str, slack: SlackStandin, tmp_path: Path, clock
+):
+    rng = random.Random(15)
+    env = setup(database_url, slack, tmp_path, clock, 40)
+    slack.delay("chat.postMessage", 0.15)  # each post made, then answered a moment later
+    kills = 0
+    for _ in range(KILLS):
+        before = len(slack.calls_of("chat.postMessage"))
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "--now", clock.now().isoformat(), "tick"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        slack.wait_for(
+            lambda b=before, p=process: (
+                len(slack.calls_of("chat.postMessage")) > b or p.poll() is not None
+            ),
+            timeout=60,
+        )
+        # Wall-clock sleep: a random moment of the real process's delivery to kill it at.
+        time.sleep(rng.uniform(0, 0.4))
+        if process.poll() is None:
+            process.kill()
+            kills += 1
+        process.wait()
+        clock.set(clock.now() + timedelta(minutes=1))  # the killed tick's claims lapse
+    made_while_killing = sum(reminders(slack).values())
+    slack.delay("chat.postMessage", 0)
+    final = run(env, tmp_path, clock, "tick")
+    posted = reminders(slack)
+    report(
+        "tick killed mid-delivery",
+        {
+            "kills": kills,
+            "reminders posted while killing": made_while_killing,
+            "reminders posted": sum(posted.values()),
+            "distinct": len(posted),
+            "posted twice": sum(1 for n in posted.values() if n > 1),
+            "left unsent": unsent(database_url),
+            "read back from Slack": len(slack.calls_of("conversations.history")),
+        },
+    )
+    assert final.returncode == 0, final.stderr[-2000:]
+    assert kills >= KILLS
+    assert len(posted) == 40 and set(posted.values()) == {1}, posted.most_common(3)
+    assert unsent(database_url) == 0
