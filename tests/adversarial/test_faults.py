@@ -74,7 +74,7 @@ def test_storms_of_429s_and_5xxs_then_recovery_lose_and_double_nothing(
 ):
     env = setup(database_url, slack, tmp_path, clock, 20)
     ticks = []
-    for status, times in ((429, 40), (503, 40), (500, 40)):
+    for status, times in ((429, 12), (503, 12), (500, 12)):
         slack.fail("chat.postMessage", status=status, times=times, retry_after=1)
         ticks.append(run(env, tmp_path, clock, "tick"))
         clock.set(clock.now() + timedelta(minutes=30))  # past the retry's backoff
