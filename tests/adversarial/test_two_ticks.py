@@ -16,13 +16,14 @@ from sqlalchemy import create_engine, func, select
 from bot.platforms.slack.standin import SlackStandin
 from db.models import OutboxMessage
 from tests.adversarial.conftest import report
+from tests.adversarial.launcher import Launcher
 from tests.conftest import POSTGRES_URL
 from tests.e2e.conftest import base_env
 
 # The race that matters is PostgreSQL's (replicas share one server), so it runs the hundred
-# pairs; SQLite takes one writer at a time, and five pairs show the same there.
+# pairs; SQLite takes one writer at a time, and twenty pairs show the same there.
 # SIGNOFF_ADVERSARIAL_TICK_PAIRS sets another count.
-PAIRS = int(os.environ.get("SIGNOFF_ADVERSARIAL_TICK_PAIRS") or (100 if POSTGRES_URL else 5))
+PAIRS = int(os.environ.get("SIGNOFF_ADVERSARIAL_TICK_PAIRS") or (100 if POSTGRES_URL else 20))
 HEADER = (
     "reference,title,type,service_area,owner_email,approver_email,review_cycle_months,"
     "last_approved,next_review_due,version,link"
@@ -48,20 +49,14 @@ def test_two_ticks_at_once_over_a_moving_clock_post_nothing_twice(
         capture_output=True,
     )
     failed = 0
-    for day in range(PAIRS):
-        clock.set(start + timedelta(days=day))
-        args = [sys.executable, "-m", "bot", "--now", clock.now().isoformat(), "tick"]
-        both = [
-            subprocess.Popen(
-                args, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-            )
-            for _ in range(2)
-        ]
-        for process in both:
-            _, err = process.communicate(timeout=120)
-            if process.returncode != 0 or b"Traceback" in err:
-                failed += 1
-                print(err.decode(errors="replace")[-2000:])
+    with Launcher(env, tmp_path) as launcher:
+        for day in range(PAIRS):
+            clock.set(start + timedelta(days=day))
+            tick = ["--now", clock.now().isoformat(), "tick"]
+            for code, said in launcher.run_together(tick, tick):
+                if code != 0 or "Traceback" in said:
+                    failed += 1
+                    print(said[-2000:])
     keys = [k for k in slack.posted_keys() if k]
     repeats = {k: n for k, n in Counter(keys).items() if n > 1}
     engine = create_engine(database_url)
