@@ -219,6 +219,18 @@ class Ask:
         return "A later draft replaced this one." if self.replaced else None
 
 
+def referral_to(summary: ReviewSummary, body_key: str) -> DecisionView | None:
+    """The latest decision that referred the review to this body: why it comes before it."""
+    return next(
+        (
+            d
+            for d in reversed(summary.decisions)
+            if d.outcome == "referred" and d.referred_to and d.referred_to.key == body_key
+        ),
+        None,
+    )
+
+
 def requested_stage(payload: Mapping[str, Any]) -> str | None:
     """The stage a decision request was for (requests queued before the governance existed
     were for the approver or the SLT at level 1, and say so in their `body`)."""
@@ -239,14 +251,7 @@ def ask(summary: ReviewSummary, payload: Mapping[str, Any]) -> Ask:
         and asked in (None, stage.key)
     )
     body_key = (asked or "1.approver").split(".", 1)[1]
-    referral = next(
-        (
-            d
-            for d in reversed(summary.decisions)
-            if d.outcome == "referred" and d.referred_to and d.referred_to.key == body_key
-        ),
-        None,
-    )
+    referral = referral_to(summary, body_key)
     mine = [
         d for d in summary.decisions if d.submission_id == submission_id and d.body.key == body_key
     ]

@@ -1009,14 +1009,7 @@ def agenda(body: BodyRef, meeting: date, items: Sequence[ReviewSummary], render:
             if latest and latest.kind == "no_changes"
             else "no paper linked"
         )
-        referral = next(
-            (
-                d
-                for d in reversed(summary.decisions)
-                if d.outcome == "referred" and d.referred_to and d.referred_to.key == body.key
-            ),
-            None,
-        )
+        referral = words.referral_to(summary, body.key)
         why = f"\n\n{quote(referral.text)}" if referral and referral.text else ""
         by = (
             f" \u00b7 {past(referral.body.refer_word)} by {mention(referral.decided_by)}"

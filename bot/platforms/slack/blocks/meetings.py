@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from bot.platforms import words
 from bot.platforms.slack.blocks.kit import (
     Msg,
     actions,
@@ -265,14 +266,7 @@ def agenda(body: BodyRef, meeting: date, items: Sequence[ReviewSummary], render:
             if latest and latest.kind == "no_changes"
             else "no paper linked"
         )
-        referral = next(
-            (
-                d
-                for d in reversed(summary.decisions)
-                if d.outcome == "referred" and d.referred_to and d.referred_to.key == body.key
-            ),
-            None,
-        )
+        referral = words.referral_to(summary, body.key)
         why = f"\n{quote(referral.text)}" if referral and referral.text else ""
         by = (
             f" \u00b7 {past(referral.body.refer_word)} by {mention(referral.decided_by)}"
