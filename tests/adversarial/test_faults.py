@@ -1,6 +1,6 @@
 """Slack failing and signoff dying: storms of 429s and 5xxs, then recovery; and `signoff tick`
-killed (SIGKILL) at twenty random moments while it delivers, then run again. Every message is
-posted, and none twice."""
+and `signoff serve` each killed (SIGKILL) at twenty random moments while they deliver, then run
+again. Every message is posted, and none twice."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, func, select
 
 from bot.platforms.slack.standin import SlackStandin
 from db.models import OutboxMessage
 from tests.adversarial.conftest import report
-from tests.e2e.conftest import base_env
+from tests.e2e.conftest import base_env, free_port
 
 HEADER = (
     "reference,title,type,service_area,owner_email,approver_email,review_cycle_months,"
@@ -152,4 +153,73 @@ def test_tick_killed_at_twenty_random_moments_loses_and_doubles_nothing(
     assert final.returncode == 0, final.stderr[-2000:]
     assert kills >= KILLS
     assert len(posted) == 40 and set(posted.values()) == {1}, posted.most_common(3)
+    assert unsent(database_url) == 0
+
+
+def test_serve_killed_at_twenty_random_moments_loses_and_doubles_nothing(
+    database_url: str, slack: SlackStandin, tmp_path: Path, clock
+):
+    """`signoff serve` delivering the morning's reminders from its own scheduler, killed
+    (SIGKILL) twenty times at random moments and started again a minute later each time."""
+    rng = random.Random(16)
+    env = setup(database_url, slack, tmp_path, clock, 60)
+    local = clock.now().astimezone(ZoneInfo("Europe/London"))
+    daily = max(local - timedelta(minutes=1), local.replace(hour=0, minute=0))
+    env |= {
+        # The morning's run is due when serve starts, so it starts delivering at once.
+        "SIGNOFF_DAILY_AT": f"{daily:%H:%M}",
+        "SIGNOFF_SCHEDULER_EVERY_SECONDS": "1",
+    }
+    slack.delay("chat.postMessage", 0.15)
+
+    def serve() -> subprocess.Popen[bytes]:
+        now, port = clock.now().isoformat(), str(free_port())
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", "--now", now, "--clock-runs", "serve", "--port", port],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    kills = 0
+    for _ in range(KILLS):
+        before = len(slack.calls_of("chat.postMessage"))
+        process = serve()
+        slack.wait_for(
+            lambda b=before: (
+                len(slack.calls_of("chat.postMessage")) > b or len(reminders(slack)) == 60
+            ),
+            timeout=60,
+        )
+        # Wall-clock sleep: a random moment of the real process's delivery to kill it at.
+        time.sleep(rng.uniform(0, 0.4))
+        process.kill()
+        process.wait()
+        kills += 1
+        clock.set(clock.now() + timedelta(minutes=1))  # the killed process's claims lapse
+    made_while_killing = sum(reminders(slack).values())
+    slack.delay("chat.postMessage", 0)
+    process = serve()
+    try:
+        slack.wait_for(lambda: len(reminders(slack)) == 60 and unsent(database_url) == 0, 60)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    posted = reminders(slack)
+    keys = Counter(k for k in slack.posted_keys() if k)
+    report(
+        "serve killed mid-delivery",
+        {
+            "kills": kills,
+            "reminders posted while killing": made_while_killing,
+            "reminders posted": sum(posted.values()),
+            "distinct": len(posted),
+            "messages posted twice": sum(1 for n in keys.values() if n > 1),
+            "left unsent": unsent(database_url),
+        },
+    )
+    assert kills == KILLS
+    assert 0 < made_while_killing < 60  # the kills fell while there was still work to do
+    assert len(posted) == 60 and set(keys.values()) == {1}, keys.most_common(3)
     assert unsent(database_url) == 0
