@@ -1,0 +1,281 @@
+"""The bench runner's sections (bench/run.py): each measures, then prints its figures beside
+their targets, one line of method with each."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from measure import timed_signoff
+from sqlalchemy import create_engine, event, text
+
+from bot.platforms.slack.standin import SlackStandin, SlackUser
+
+HEADER = (
+    "reference,title,type,service_area,owner_email,approver_email,review_cycle_months,"
+    "last_approved,next_review_due,version,link"
+)
+# Monday 23 November 2026; the ticks run on the days after it.
+TODAY = date(2026, 11, 23)
+# Documents whose review is due within the reminders' window, whatever the register's size:
+# what the tick must do grows with these, not with the rest.
+DUE = 300
+PEOPLE = [SlackUser(f"U{n:05d}", f"person{n}@example.org", f"Person {n}") for n in range(60)]
+ADMIN = SlackUser("UPPO", "ppo@example.org", "Pat Officer")
+
+
+def line(figure: str, value: str, target: str, method: str, ok: bool | None = None) -> None:
+    verdict = "" if ok is None else ("  ok" if ok else "  MISSED")
+    print(f"  {figure:<44} {value:>22}   target {target:<18}{verdict}")
+    print(f"      method: {method}")
+
+
+def register_csv(path: Path, documents: int, *, due: int = DUE) -> None:
+    """`documents` rows; the first `due` fall due between 60 days ago and 42 days ahead (the
+    window of reminders), the rest 400 days or more ahead, out of every window this bench
+    moves through."""
+    rows = [HEADER]
+    for n in range(documents):
+        days = (n % 103) - 60 if n < due else 400 + n % 700
+        rows.append(
+            f"DOC-{n:06d},Document {n},procedure,Area {n % 9},person{n % 50}@example.org,"
+            f"person{50 + n % 10}@example.org,12,,{TODAY + timedelta(days=days)},1.{n % 9},"
+        )
+    path.write_text("\n".join(rows) + "\n")
+
+
+@dataclass
+class Bench:
+    postgres: str
+
+    @contextlib.contextmanager
+    def database(self, kind: str, folder: Path) -> Iterator[str]:
+        """A fresh, empty database of `kind`; its URL."""
+        if kind == "sqlite":
+            yield f"sqlite:///{folder / 'bench.db'}"
+            return
+        name = f"signoff_bench_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(self.postgres, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield self.postgres.rsplit("/", 1)[0] + "/" + name
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+def signoff_env(database_url: str, api_url: str, **extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SIGNOFF_", "SLACK_")) and k != "DATABASE_URL"
+    }
+    env.update(
+        DATABASE_URL=database_url,
+        SLACK_BOT_TOKEN="xoxb-bench",
+        SLACK_API_URL=api_url,
+        SIGNOFF_DIGEST_CHANNEL="CDIGEST",
+        SIGNOFF_ADMIN_EMAILS=ADMIN.email,
+        SIGNOFF_LOG_LEVEL="WARNING",
+        **extra,
+    )
+    return env
+
+
+class StatementCounter:
+    """Counts the SQL statements an engine runs (SQLAlchemy's before_cursor_execute), and
+    keeps each statement's time so that the most costly can be named."""
+
+    def __init__(self, engine) -> None:  # type: ignore[no-untyped-def]
+        self.engine = engine
+        self.count = 0
+        self.costs: dict[str, list[float]] = {}
+        self._started: list[float] = []
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        self.count += 1
+        self._started.append(time.perf_counter())
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        took = time.perf_counter() - self._started.pop()
+        self.costs.setdefault(" ".join(statement.split()), []).append(took)
+
+    def reset(self) -> None:
+        self.count = 0
+        self.costs.clear()
+
+    def top(self, n: int = 3) -> list[tuple[float, int, str]]:
+        ranked = sorted(((sum(t), len(t), s) for s, t in self.costs.items()), reverse=True)
+        return ranked[:n]
+
+
+# --- ticks --------------------------------------------------------------------------------
+
+
+def ticks(bench: Bench, database: str, sizes: list[int]) -> None:
+    print(f"\nTicks on {database} (a register of N documents, {DUE} of them due in the window)")
+    quiet: dict[int, float] = {}
+    for size in sizes:
+        with (
+            tempfile.TemporaryDirectory() as folder,
+            SlackStandin(users=[*PEOPLE, ADMIN]) as slack,
+            bench.database(database, Path(folder)) as url,
+        ):
+            env = signoff_env(url, slack.base_url)
+            register = Path(folder) / "register.csv"
+            register_csv(register, size)
+            timed_signoff(env, "db", "upgrade")
+            took, peak = timed_signoff(env, "import", str(register))
+            print(f"  {size:,} documents imported in {took:.1f} s (peak RSS {peak:.0f} MiB)")
+            figures = []
+            # Tuesday: the first morning opens a review for each due document and reminds its
+            # owner. Wednesday: only the stages that turn today. Monday: the same, and the digest.
+            for label, day in (
+                ("busy morning (first, Tue)", TODAY + timedelta(days=1)),
+                ("quiet morning (next day, Wed)", TODAY + timedelta(days=2)),
+                ("Monday: daily and digest", TODAY + timedelta(days=7)),
+            ):
+                before = len(slack.calls_of("chat.postMessage"))
+                took, peak = timed_signoff(env, "tick", "--now", f"{day}T09:30")
+                posted = len(slack.calls_of("chat.postMessage")) - before
+                figures.append((label, took, peak, posted))
+                drain(env, slack, day)
+            home_took, home_statements = admin_home(url, slack, TODAY + timedelta(days=7))
+            export_took, export_peak = timed_signoff(env, "export", str(Path(folder) / "out.csv"))
+        for label, took, peak, posted in figures:
+            quiet_one = label.startswith("quiet")
+            if quiet_one:
+                quiet[size] = took
+            target = "<= 2 s, 150 MiB" if quiet_one and size >= 100_000 else "-"
+            ok = (took <= 2 and peak <= 150) if target != "-" else None
+            line(
+                f"{size:>7,} {label}",
+                f"{took:5.2f} s {peak:4.0f} MiB {posted:4d} posts",
+                target,
+                "`signoff tick --now` as its own process, wall time and peak RSS "
+                "(/usr/bin/time); posts counted at the Slack stand-in",
+                ok,
+            )
+        line(
+            f"{size:>7,} admin's App Home",
+            f"{home_took * 1000:6.0f} ms {home_statements:4d} SQL",
+            "-",
+            "app_home_opened for the admin dispatched to the Bolt app in-process, until "
+            "views.publish; statements by before_cursor_execute",
+        )
+        line(
+            f"{size:>7,} signoff export (CSV)",
+            f"{export_took:5.2f} s {export_peak:4.0f} MiB",
+            "-",
+            "`signoff export out.csv` as its own process, wall time and peak RSS",
+        )
+    if len(quiet) > 1:
+        smallest, largest = min(quiet), max(quiet)
+        growth = quiet[largest] / quiet[smallest]
+        line(
+            f"quiet morning, {largest:,} vs {smallest:,}",
+            f"x{growth:.2f} for x{largest // smallest} docs",
+            "flat (same due)",
+            f"the quiet tick's time at each size, the same {DUE} documents due at every size",
+            growth < 2,
+        )
+
+
+def drain(env: dict[str, str], slack: SlackStandin, day: date) -> None:
+    """Later the same day, ticks that only deliver (a run sends at most 500), until nothing is
+    left: so that the next morning measured starts with an empty outbox, as it would."""
+    for hour in range(10, 18):
+        before = len(slack.calls_of("chat.postMessage"))
+        timed_signoff(env, "tick", "--now", f"{day}T{hour}:30")
+        if len(slack.calls_of("chat.postMessage")) == before:
+            return
+
+
+def admin_home(url: str, slack: SlackStandin, day: date) -> tuple[float, int]:
+    """The admin opening signoff's Home tab: seconds until it is published, and statements."""
+    from bot.platforms.slack.simulator import SlackSimulator  # noqa: F401 - payload shape
+
+    with in_process(url, slack, datetime.combine(day, datetime.min.time(), UTC)) as bolt:
+        counter = StatementCounter(bolt.services.runtime.engine)
+        bolt.event({"type": "app_home_opened", "user": ADMIN.id, "tab": "home"})  # warm-up
+        counter.reset()
+        before = len(slack.calls_of("views.publish"))
+        started = time.perf_counter()
+        bolt.event({"type": "app_home_opened", "user": ADMIN.id, "tab": "home"})
+        took = time.perf_counter() - started
+        assert len(slack.calls_of("views.publish")) == before + 1, "no Home was published"
+        return took, counter.count
+
+
+# --- signoff in this process, for counting --------------------------------------------------
+
+
+@dataclass
+class InProcess:
+    """signoff's Bolt app in this process, handed signed requests as Slack sends them, each
+    run to its end (listener and delivery) before dispatch returns."""
+
+    services: object
+    app: object
+    slack: SlackStandin
+    secret: str
+
+    def send(self, body: bytes, content_type: str) -> int:
+        from slack_bolt import BoltRequest
+
+        from bot.platforms.slack.simulator import signed_headers
+
+        headers = {"content-type": content_type, **signed_headers(self.secret, body)}
+        response = self.app.dispatch(BoltRequest(body=body.decode(), headers=headers))  # type: ignore[attr-defined]
+        return response.status
+
+    def event(self, event: dict, event_id: str | None = None) -> int:  # type: ignore[type-arg]
+        import json
+
+        payload = {
+            "token": "unused",
+            "team_id": self.slack.team_id,
+            "api_app_id": "ASIGNOFF",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{uuid.uuid4().hex[:12]}",
+            "event_time": int(time.time()),
+        }
+        return self.send(json.dumps(payload).encode(), "application/json")
+
+
+@contextlib.contextmanager
+def in_process(url: str, slack: SlackStandin, now: datetime) -> Iterator[InProcess]:
+    from bot.clock import FixedClock
+    from bot.platforms.slack.app import Services, build_app, build_client
+    from bot.runtime import Runtime
+    from bot.settings import Settings
+
+    secret = "bench-signing-secret"
+    settings = Settings(
+        _env_file=None,
+        DATABASE_URL=url,
+        SLACK_BOT_TOKEN="xoxb-bench",
+        SLACK_SIGNING_SECRET=secret,
+        SLACK_API_URL=slack.base_url,
+        SIGNOFF_DIGEST_CHANNEL="CDIGEST",
+        SIGNOFF_ADMIN_EMAILS=ADMIN.email,
+    )
+    runtime = Runtime.start(settings, clock=FixedClock(now))
+    services = Services(runtime, build_client(runtime))
+    app = build_app(services, process_before_response=True)
+    try:
+        yield InProcess(services, app, slack, secret)
+    finally:
+        runtime.engine.dispose()
