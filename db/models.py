@@ -95,7 +95,8 @@ class Document(Base):
     approver_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     review_cycle_months: Mapped[int] = mapped_column(Integer)
     last_approved: Mapped[date | None] = mapped_column(Date)
-    next_review_due: Mapped[date] = mapped_column(Date)
+    # Indexed: the daily reminders read only what falls due within their window (0007).
+    next_review_due: Mapped[date] = mapped_column(Date, index=True)
     version: Mapped[str | None] = mapped_column(String(32))
     link: Mapped[str | None] = mapped_column(Text)
     # An approved amended draft waits here until the policy officer marks it published.
@@ -129,7 +130,7 @@ class Review(Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
     route: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(32))
-    due_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date, index=True)
     target_date: Mapped[date | None] = mapped_column(Date)
     # Where the draft stands on its route: the level (1, 2 ...) and the body whose decision it
     # awaits there (the level's own, or one it was referred to). Set once it is submitted.
