@@ -4,6 +4,7 @@ their targets, one line of method with each."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import tempfile
 import time
@@ -427,3 +428,283 @@ def submit(sim, slack: SlackStandin, reference: str):  # type: ignore[no-untyped
 
 def approval(slack: SlackStandin, reference: str):  # type: ignore[no-untyped-def]
     return about(slack, APPROVER, reference, "Approve")
+
+
+# --- click to acknowledgement ---------------------------------------------------------------
+
+SECRET = "bench-signing-secret"
+# After each signoff request, time for the rest of its listener (delivery, the Home tab) to
+# finish, so that no sample waits behind the one before.
+SETTLE = float(os.environ.get("SIGNOFF_BENCH_SETTLE", "0.2"))
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def process(args: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[str]:
+    """A server as its own process, once its /healthz answers; its base URL."""
+    import subprocess
+    import sys
+    import urllib.request
+
+    with log.open("w") as out:
+        child = subprocess.Popen([sys.executable, *args], env=env, stdout=out, stderr=out)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=2):
+                    break
+            except OSError:
+                if child.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"{args} did not start:\n{log.read_text()}") from None
+                time.sleep(0.05)
+        yield url
+    finally:
+        child.terminate()
+        child.wait(timeout=10)
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def spread(seconds: list[float]) -> str:
+    return f"p50 {percentile(seconds, 50) * 1000:5.1f} p99 {percentile(seconds, 99) * 1000:5.1f} ms"
+
+
+def wait_until(predicate, timeout: float = 10.0) -> float:  # type: ignore[no-untyped-def]
+    """Poll every millisecond until `predicate()`; when it became true (perf_counter)."""
+    deadline = time.perf_counter() + timeout
+    while not predicate():
+        if time.perf_counter() > deadline:
+            raise AssertionError(f"timed out waiting for {predicate}")
+        time.sleep(0.001)
+    return time.perf_counter()
+
+
+def latency(bench: Bench, *, samples: int, warmup: int = 30) -> None:
+    import sqlite3
+
+    from bot.platforms.slack.simulator import SlackSimulator
+
+    print(f"\nClick to acknowledgement ({samples} samples a side, {warmup} warm-up, interleaved)")
+    clicks = samples + warmup
+    replies = 20  # documents whose reminders are answered, in turn, by the DM samples
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        SlackStandin(users=CLICK_USERS) as slack,
+    ):
+        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        env = signoff_env(url, slack.base_url, SLACK_SIGNING_SECRET=SECRET)
+        register = Path(folder) / "register.csv"
+        clicked_register(register, clicks + replies + 300, clicks + replies)
+        timed_signoff(env, "db", "upgrade")
+        timed_signoff(env, "import", str(register))
+        timed_signoff(env, "tick", "--now", f"{TODAY}T09:30")
+        drain(env, slack, TODAY)
+        now = datetime.combine(TODAY, datetime.min.time(), UTC) + timedelta(hours=10)
+        submitted = [f"CLK-{n:04d}" for n in range(clicks)]
+        answered = [f"CLK-{n:04d}" for n in range(clicks, clicks + replies)]
+        with in_process(url, slack, now) as bolt:
+            submit_all(bolt, submitted)
+        # Copies: the stand-in updates a message in place once it is approved, and the bare
+        # side is sent the same click as it was first shown.
+        buttons = [copy.deepcopy(approval(slack, reference)) for reference in submitted]
+        threads = [about(slack, OWNER, reference).ts for reference in answered]
+
+        signoff_port, bare_port = free_port(), free_port()
+        with (
+            process(
+                [
+                    "-m",
+                    "bot",
+                    "--now",
+                    now.isoformat(),
+                    "serve",
+                    "--port",
+                    str(signoff_port),
+                    "--no-scheduler",
+                ],
+                env,
+                signoff_port,
+                Path(folder) / "serve.log",
+            ) as signoff_url,
+            process(
+                [str(Path(__file__).parent / "bare_bolt.py"), str(bare_port), SECRET],
+                env,
+                bare_port,
+                Path(folder) / "bare.log",
+            ) as bare_url,
+        ):
+            sims = {
+                "signoff": SlackSimulator(signoff_url + "/slack/events", SECRET, slack),
+                "bare Bolt": SlackSimulator(bare_url + "/slack/events", SECRET, slack),
+            }
+            database = sqlite3.connect(Path(folder) / "bench.db")
+            acks: dict[tuple[str, str], list[float]] = {}
+            committed: list[float] = []
+            updated: list[float] = []
+            for n in range(clicks):
+                for side in sims if n % 2 else reversed(list(sims)):
+                    sim = sims[side]
+                    decisions = database.execute("SELECT count(*) FROM decisions").fetchone()[0]
+                    updates = len(slack.calls_of("chat.update"))
+                    started = time.perf_counter()
+                    answer = sim.click(APPROVER.id, buttons[n], "Approve")
+                    assert answer.status == 200, f"{side}: {answer}"
+                    acked = time.perf_counter()
+                    if side == "signoff":
+                        done = wait_until(
+                            lambda d=decisions: (
+                                database.execute("SELECT count(*) FROM decisions").fetchone()[0] > d
+                            )
+                        )
+                        shown = wait_until(lambda u=updates: len(slack.calls_of("chat.update")) > u)
+                        # Let the rest of the listener (the Home tab) finish before the next.
+                        time.sleep(SETTLE)
+                    if n >= warmup:
+                        acks.setdefault((side, "Approve"), []).append(acked - started)
+                        if side == "signoff":
+                            committed.append(done - started)
+                            updated.append(shown - started)
+                    answers = len(slack.calls)
+                    started = time.perf_counter()
+                    reply = sim.message(
+                        OWNER.id, "by the end of next month", thread_ts=threads[n % replies]
+                    )
+                    acked = time.perf_counter()
+                    assert reply.status == 200
+                    if side == "signoff":
+                        wait_until(lambda a=answers: len(slack.calls) > a)
+                        time.sleep(SETTLE)
+                    if n >= warmup:
+                        acks.setdefault((side, "DM"), []).append(acked - started)
+            database.close()
+    served = {"signoff": "`signoff serve`", "bare Bolt": "a Bolt app that only acks"}
+    for kind in ("Approve", "DM"):
+        ours, floor = acks[("signoff", kind)], acks[("bare Bolt", kind)]
+        for side, values in (("signoff", ours), ("bare Bolt", floor)):
+            line(
+                f"{'Approve click' if kind == 'Approve' else 'DM event'} -> ack, {side}",
+                spread(values),
+                "-",
+                f"signed request over loopback HTTP to {served[side]} (waitress, 8 threads), "
+                f"time to the HTTP response; n={len(values)}",
+            )
+        ratio = percentile(ours, 99) / percentile(floor, 99)
+        line(
+            f"{kind}: p99 signoff / p99 bare Bolt",
+            f"x{ratio:.2f}",
+            "<= x1.5",
+            "the two p99s above, sides interleaved (order alternating) in one run",
+            ratio <= 1.5,
+        )
+    for label, values in (
+        ("Approve -> decision committed", committed),
+        ("Approve -> chat.update at Slack", updated),
+    ):
+        line(
+            label,
+            spread(values),
+            "-",
+            "from sending the click: the decisions table polled every ms / the stand-in's "
+            "record of chat.update polled every ms",
+        )
+
+
+def submit_all(bolt: InProcess, references: list[str]) -> None:
+    """The owner's drafts of `references`, submitted through the use case, and the approver's
+    requests delivered to Slack (the stand-in), where their Approve buttons will be pressed."""
+    from bot.delivery import Outcome
+    from db.models import Document, Review
+    from workflow.reviews import submit_draft
+
+    runtime = bolt.services.runtime  # type: ignore[attr-defined]
+    owner = runtime.actor_for_email(OWNER.email)
+    with runtime.sessions() as session:
+        reviews = dict(session.execute(text_select_reviews(Document, Review, references)).all())
+    for reference in references:
+        submit_draft(
+            runtime.ctx(owner),
+            reviews[reference],
+            link=f"https://drafts.example.org/{reference.lower()}",
+            summary="Timescales updated.",
+        )
+    while True:
+        done = bolt.services.delivery.run(runtime.now())  # type: ignore[attr-defined]
+        if not done[Outcome.SENT]:
+            return
+
+
+def text_select_reviews(document, review, references):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    return (
+        select(document.reference, review.id)
+        .join(review, review.document_id == document.id)
+        .where(document.reference.in_(references), review.closed_at.is_(None))
+    )
+
+
+# --- delivery throughput ------------------------------------------------------------------
+
+# The stand-in's limit on chat.postMessage for the burst: Slack publishes none for it across a
+# workspace beyond about one message a second in each conversation and "several hundred a
+# minute" overall, so the stand-in refuses past 50 a second with 429 and Retry-After: 1.
+BURST_LIMIT = 50.0
+
+
+def delivery(bench: Bench, burst: int) -> None:
+    from uptake import publication
+
+    print(f"\nDelivery: a burst of {burst:,} DMs (a publication to a staff group of {burst:,})")
+    seen = publication(burst, BURST_LIMIT, burst)
+    lost = burst - seen["distinct"]
+    twice = seen["notes"] - seen["distinct"]
+    line(
+        "DMs delivered / lost / sent twice",
+        f"{seen['distinct']:,} / {lost} / {twice}",
+        f"{burst:,} / 0 / 0",
+        "distinct outbox keys on the messages the stand-in (its own process) kept, against the "
+        "group's members",
+        lost == 0 and twice == 0,
+    )
+    line(
+        "429s answered / retried before Retry-After",
+        f"{seen['rate_limited']:,} / {seen['early_retries']}",
+        "any / 0",
+        f"the stand-in refuses chat.postMessage past {BURST_LIMIT:g}/s with 429 and "
+        "Retry-After: 1; a call following a 429 sooner than that counts as not honoured",
+        seen["early_retries"] == 0,
+    )
+    line(
+        "busiest conversation, posts in a second",
+        f"{seen['busiest_channel']}",
+        "<= 1",
+        "each conversation's posts (refused ones too) within any one second, the most of them",
+        seen["busiest_channel"] <= 1,
+    )
+    rate = (seen["notes"] - 1) / seen["seconds"] if seen["seconds"] else 0.0
+    line(
+        "throughput",
+        f"{rate:5.1f} msg/s, {seen['took']:.0f} s",
+        f"<= {BURST_LIMIT:g} msg/s",
+        "notes over the seconds between the stand-in taking the first and the last; time "
+        "from Mark published to the last note, delivery run as the scheduler runs it",
+        rate <= BURST_LIMIT * 1.05,
+    )
+    line(
+        "peak RSS of signoff's process",
+        f"{seen['peak_mib']:.0f} MiB",
+        "-",
+        "ru_maxrss of the process running the use cases and delivery",
+    )
