@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import json
 import os
 import tempfile
 import time
@@ -28,6 +29,7 @@ TODAY = date(2026, 11, 23)
 # Documents whose review is due within the reminders' window, whatever the register's size:
 # what the tick must do grows with these, not with the rest.
 DUE = 300
+PROFILED = Path(__file__).with_name("profiled.py")
 PEOPLE = [SlackUser(f"U{n:05d}", f"person{n}@example.org", f"Person {n}") for n in range(60)]
 ADMIN = SlackUser("UPPO", "ppo@example.org", "Pat Officer")
 
@@ -148,13 +150,20 @@ def ticks(bench: Bench, database: str, sizes: list[int]) -> None:
                 ("Monday: daily and digest", TODAY + timedelta(days=7)),
             ):
                 before = len(slack.calls_of("chat.postMessage"))
-                took, peak = timed_signoff(env, "tick", "--now", f"{day}T09:30")
+                statements = Path(folder) / "statements.json"
+                took, peak = timed_signoff(
+                    {**env, "SIGNOFF_BENCH_STATEMENTS": str(statements)},
+                    "tick",
+                    "--now",
+                    f"{day}T09:30",
+                    program=(str(PROFILED),),
+                )
                 posted = len(slack.calls_of("chat.postMessage")) - before
-                figures.append((label, took, peak, posted))
+                figures.append((label, took, peak, posted, json.loads(statements.read_text())))
                 drain(env, slack, day)
             home_took, home_statements = admin_home(url, slack, TODAY + timedelta(days=7))
             export_took, export_peak = timed_signoff(env, "export", str(Path(folder) / "out.csv"))
-        for label, took, peak, posted in figures:
+        for label, took, peak, posted, statements in figures:
             quiet_one = label.startswith("quiet")
             if quiet_one:
                 quiet[size] = took
@@ -168,6 +177,7 @@ def ticks(bench: Bench, database: str, sizes: list[int]) -> None:
                 "(/usr/bin/time); posts counted at the Slack stand-in",
                 ok,
             )
+            top_queries(statements)
         line(
             f"{size:>7,} admin's App Home",
             f"{home_took * 1000:6.0f} ms {home_statements:4d} SQL",
@@ -191,6 +201,13 @@ def ticks(bench: Bench, database: str, sizes: list[int]) -> None:
             f"the quiet tick's time at each size, the same {DUE} documents due at every size",
             growth < 2,
         )
+
+
+def top_queries(statements: dict) -> None:  # type: ignore[type-arg]
+    """The costliest statements of a command run by bench/profiled.py."""
+    print(f"      {statements['statements']} SQL statements; the costliest:")
+    for seconds, count, statement in statements["top"][:3]:
+        print(f"        {seconds:6.3f} s {count:5d}x  {statement[:96]}")
 
 
 def drain(env: dict[str, str], slack: SlackStandin, day: date) -> None:

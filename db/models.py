@@ -85,6 +85,11 @@ class Person(Base):
 
 class Document(Base):
     __tablename__ = "documents"
+    __table_args__ = (
+        # A reference is looked up as people type it, in any case (find_document): without this
+        # each lookup read the whole register (0007).
+        Index("ix_documents_reference_upper", text("upper(reference)")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(64), unique=True)

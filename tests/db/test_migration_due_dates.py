@@ -1,5 +1,5 @@
-"""Migration 0007, on a database with documents and reviews in it: the due dates gain their
-indexes, nothing else changes, and it goes back down as it came."""
+"""Migration 0007, on a database with documents and reviews in it: the due dates and the
+reference in any case gain their indexes, nothing else changes, and it goes back down as it came."""
 
 from __future__ import annotations
 
@@ -45,9 +45,15 @@ def test_due_dates_are_indexed_and_rows_stay(tmp_path: Path):
     assert "ix_reviews_due_date" in _indexes(engine, "reviews")
     with engine.begin() as c:
         assert c.execute(text("SELECT reference FROM documents")).scalar_one() == "LAC-014"
+        # The lookup by reference in any case uses its index, not a scan of the register.
+        plan = c.execute(
+            text("EXPLAIN QUERY PLAN SELECT id FROM documents WHERE upper(reference) = 'LAC-014'")
+        ).all()
+        assert "ix_documents_reference_upper" in str(plan)
 
     command.downgrade(alembic_config(engine), "0006")
     assert "ix_documents_next_review_due" not in _indexes(engine, "documents")
     assert "ix_reviews_due_date" not in _indexes(engine, "reviews")
+    assert "ix_documents_reference_upper" not in _indexes(engine, "documents")
     with engine.begin() as c:
         assert c.execute(text("SELECT reference FROM documents")).scalar_one() == "LAC-014"
