@@ -222,8 +222,6 @@ def drain(env: dict[str, str], slack: SlackStandin, day: date) -> None:
 
 def admin_home(url: str, slack: SlackStandin, day: date) -> tuple[float, int]:
     """The admin opening signoff's Home tab: seconds until it is published, and statements."""
-    from bot.platforms.slack.simulator import SlackSimulator  # noqa: F401 - payload shape
-
     with in_process(url, slack, datetime.combine(day, datetime.min.time(), UTC)) as bolt:
         counter = StatementCounter(bolt.services.runtime.engine)
         bolt.event({"type": "app_home_opened", "user": ADMIN.id, "tab": "home"})  # warm-up
@@ -346,7 +344,7 @@ def about(slack: SlackStandin, user: SlackUser, reference: str, needle: str = ""
 
 
 def sql_per_click(bench: Bench, sizes: list[int]) -> None:
-    print("\nSQL statements per click (the whole request: listener, use case and delivery)")
+    print("\nSQL statements per click, on SQLite (its BEGIN IMMEDIATE counts as one)")
     counts: dict[str, dict[int, int]] = {}
     for size in sizes:
         with (
