@@ -7,11 +7,14 @@ import sys
 import time
 
 
-def timed_signoff(env: dict[str, str], *args: str) -> tuple[float, float]:
-    """Run `signoff ARGS`; (seconds, peak resident memory in MiB). Fails if the command fails."""
+def timed_signoff(
+    env: dict[str, str], *args: str, program: tuple[str, ...] = ("-m", "bot")
+) -> tuple[float, float]:
+    """Run `signoff ARGS` (or `program` with ARGS); (seconds, peak resident memory in MiB).
+    Fails if the command fails."""
     start = time.perf_counter()
     result = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "bot", *args],
+        ["/usr/bin/time", "-f", "%M", sys.executable, *program, *args],
         env=env,
         capture_output=True,
         text=True,

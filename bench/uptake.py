@@ -15,6 +15,7 @@ or DATABASE_URL if set.
 from __future__ import annotations
 
 import argparse
+import itertools
 import multiprocessing
 import os
 import resource
@@ -62,12 +63,12 @@ PEOPLE = [
 ]
 
 
-def slack_process(members: int, limit: float, ready, stop) -> None:  # type: ignore[no-untyped-def]
+def slack_process(members: int, limit: float, ready, stop, retry_after: int = 1) -> None:  # type: ignore[no-untyped-def]
     """The stand-in, in its own process; sends back what it saw when told to stop."""
     standin = SlackStandin(users=list(PEOPLE))
     standin.usergroups[GROUP] = [f"U{n:06d}" for n in range(members)]
     if limit:
-        standin.rate_limit("chat.postMessage", limit)
+        standin.rate_limit("chat.postMessage", limit, retry_after=retry_after)
     ready.send(standin.start())
     stop.recv()
     calls = standin.calls_of("chat.postMessage")
@@ -75,6 +76,25 @@ def slack_process(members: int, limit: float, ready, stop) -> None:  # type: ign
     keys = [k for k in standin.posted_keys() if k.startswith("uptake:")]
     # When Slack took the first and the last note, by its own clock.
     taken = [c.at for c in calls if "I have read this" in str(c.args.get("blocks"))]
+    notes_posted = [c for c in calls if "I have read this" in str(c.args.get("blocks"))]
+    # The most posts any one conversation was sent within a second (Slack allows about one),
+    # and posts sent sooner after a 429 than its Retry-After said (delivery posts one at a time).
+    by_channel: dict[str, list[float]] = {}
+    for call in notes_posted:
+        by_channel.setdefault(str(call.args.get("channel")), []).append(call.at)
+    busiest = max(
+        (
+            sum(1 for t in times if first <= t < first + 1)
+            for times in by_channel.values()
+            for first in times
+        ),
+        default=0,
+    )
+    early = sum(
+        1
+        for refused, following in itertools.pairwise(calls)
+        if refused.status == 429 and following.at - refused.at < retry_after
+    )
     ready.send(
         {
             "notes": len(notes),
@@ -82,30 +102,21 @@ def slack_process(members: int, limit: float, ready, stop) -> None:  # type: ign
             "rate_limited": standin.rate_limited,
             "calls": len(calls),
             "seconds": (max(taken) - min(taken)) if taken else 0.0,
+            "busiest_channel": busiest,
+            "early_retries": early,
         }
     )
     standin.stop()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("members", nargs="?", type=int, default=5000)
-    parser.add_argument(
-        "--slack-limit",
-        type=float,
-        default=50.0,
-        metavar="PER_SECOND",
-        help="chat.postMessage calls the stand-in takes a second before it answers 429 (0: "
-        "no limit, to see how fast signoff itself goes)",
-    )
-    parser.add_argument("--per-minute", type=int, default=None, metavar="N")
-    args = parser.parse_args()
-    per_minute = args.per_minute or args.members
+def publication(members: int, slack_limit: float, per_minute: int) -> dict:  # type: ignore[type-arg]
+    """Publish to a group of `members` against a stand-in taking `slack_limit` posts a second;
+    what the stand-in saw, with signoff's notes sent, delivery runs, seconds and peak RSS."""
 
     ready, child_ready = multiprocessing.Pipe()
     stop_parent, stop_child = multiprocessing.Pipe()
     slack = multiprocessing.Process(
-        target=slack_process, args=(args.members, args.slack_limit, child_ready, stop_child)
+        target=slack_process, args=(members, slack_limit, child_ready, stop_child)
     )
     slack.start()
     api_url = ready.recv()
@@ -155,6 +166,26 @@ def main() -> None:
     stop_parent.send("stop")
     seen = ready.recv()
     slack.join()
+
+    return {**seen, "sent": sent, "runs": runs, "took": took, "peak_mib": peak_mib}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("members", nargs="?", type=int, default=5000)
+    parser.add_argument(
+        "--slack-limit",
+        type=float,
+        default=50.0,
+        metavar="PER_SECOND",
+        help="chat.postMessage calls the stand-in takes a second before it answers 429 (0: "
+        "no limit, to see how fast signoff itself goes)",
+    )
+    parser.add_argument("--per-minute", type=int, default=None, metavar="N")
+    args = parser.parse_args()
+    per_minute = args.per_minute or args.members
+    seen = publication(args.members, args.slack_limit, per_minute)
+    sent, runs, took, peak_mib = seen["sent"], seen["runs"], seen["took"], seen["peak_mib"]
 
     rate = (seen["notes"] - 1) / seen["seconds"] if seen["seconds"] else 0.0
     print(f"publication to a group of {args.members} members (SQLite unless DATABASE_URL)")

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import logging
 import sys
+import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import MappingProxyType
@@ -48,11 +50,68 @@ def in_own_context(fn: Callable[..., Any], *args: Any) -> Any:
     return contextvars.copy_context().run(fn, *args)
 
 
+# Listeners of requests already acknowledged, held back until the HTTP response has gone out
+# (see hold_listeners); None where nothing holds them.
+_HELD: contextvars.ContextVar[list[tuple[Any, ...]] | None] = contextvars.ContextVar(
+    "held_listeners", default=None
+)
+_ACKED: contextvars.ContextVar[bool] = contextvars.ContextVar("acked_first", default=False)
+
+
+def acked_first() -> None:
+    """Say, from a Bolt middleware, that this request's ack does not wait for its listener: the
+    listener may then be held until the response has been sent."""
+    _ACKED.set(True)
+
+
+def hold_listeners() -> tuple[list[tuple[Any, ...]], contextvars.Token[Any]]:
+    """Hold the listeners of acknowledged requests submitted from here on, until `release`.
+
+    On a machine of few cores a listener that starts at once takes the interpreter from the
+    thread still writing the ack, and the ack waits behind the listener's work."""
+    held: list[tuple[Any, ...]] = []
+    return held, _HELD.set(held)
+
+
+def stop_holding(token: contextvars.Token[Any]) -> None:
+    _HELD.reset(token)
+
+
+def release(held: list[tuple[Any, ...]], *, pause: float = 0.0) -> None:
+    """Start what was held, in the order it came, each after `pause` seconds on its thread."""
+    for executor, context, fn, args, kwargs, placeholder in held:
+        started = ThreadPoolExecutor.submit(
+            executor, _after, pause, context.run, fn, *args, **kwargs
+        )
+        started.add_done_callback(functools.partial(_settle, placeholder))
+    held.clear()
+
+
+def _after(pause: float, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    if pause:
+        time.sleep(pause)
+    return fn(*args, **kwargs)
+
+
+def _settle(placeholder: Future[Any], done: Future[Any]) -> None:
+    error = done.exception()
+    if error is not None:
+        placeholder.set_exception(error)
+    else:
+        placeholder.set_result(done.result())
+
+
 class ContextExecutor(ThreadPoolExecutor):
     """A thread pool whose tasks see the context of whoever submitted them: Bolt runs listeners
-    on one, after the middleware has set the request's fields."""
+    on one, after the middleware has set the request's fields. A listener of an acknowledged
+    request is held while hold_listeners says so."""
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        held = _HELD.get()
+        if held is not None and _ACKED.get():
+            placeholder: Future[Any] = Future()
+            held.append((self, contextvars.copy_context(), fn, args, kwargs, placeholder))
+            return placeholder
         return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
 
 

@@ -85,6 +85,11 @@ class Person(Base):
 
 class Document(Base):
     __tablename__ = "documents"
+    __table_args__ = (
+        # A reference is looked up as people type it, in any case (find_document): without this
+        # each lookup read the whole register (0007).
+        Index("ix_documents_reference_upper", text("upper(reference)")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(64), unique=True)
@@ -95,7 +100,8 @@ class Document(Base):
     approver_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     review_cycle_months: Mapped[int] = mapped_column(Integer)
     last_approved: Mapped[date | None] = mapped_column(Date)
-    next_review_due: Mapped[date] = mapped_column(Date)
+    # Indexed: the daily reminders read only what falls due within their window (0007).
+    next_review_due: Mapped[date] = mapped_column(Date, index=True)
     version: Mapped[str | None] = mapped_column(String(32))
     link: Mapped[str | None] = mapped_column(Text)
     # An approved amended draft waits here until the policy officer marks it published.
@@ -129,7 +135,7 @@ class Review(Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
     route: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(32))
-    due_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date, index=True)
     target_date: Mapped[date | None] = mapped_column(Date)
     # Where the draft stands on its route: the level (1, 2 ...) and the body whose decision it
     # awaits there (the level's own, or one it was referred to). Set once it is submitted.

@@ -2,71 +2,90 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
-from db.models import Decision, Document, Review, Submission
+from db.models import Decision, Document, Person, Review, ReviewApprover, Submission
 from workflow.governance import APPROVER
-from workflow.reviews import acting_owner_id, approver_ids
 from workflow.states import State
 
 
-def _open_reviews(session: Session) -> list[Review]:
-    return list(
-        session.scalars(
-            select(Review).where(Review.closed_at.is_(None)).order_by(Review.due_date, Review.id)
-        )
+def _open_reviews(*where) -> Select:  # type: ignore[no-untyped-def,type-arg]
+    """Open reviews meeting `where`, soonest due first. Each question below is asked of the
+    database, not of the whole register loaded into Python: a Home tab or a digest costs the
+    same few statements at 300 documents as at 100,000."""
+    return (
+        select(Review.id)
+        .join(Document, Document.id == Review.document_id)
+        .where(Review.closed_at.is_(None), *where)
+        .order_by(Review.due_date, Review.id)
+    )
+
+
+def _acting_owner_is(person_id: int):  # type: ignore[no-untyped-def]
+    """SQL for acting_owner_id(document) == person_id: the owner while they are active, else
+    the approver."""
+    owner = aliased(Person)
+    active_owner = select(owner.id).where(owner.id == Document.owner_id, owner.active).exists()
+    return or_(
+        (Document.owner_id == person_id) & active_owner,
+        (Document.approver_id == person_id) & ~active_owner,
     )
 
 
 def reviews_to_do(session: Session, person_id: int) -> list[int]:
     """Open reviews where the person acts as owner and it is their turn."""
-    owner_states = {State.REVIEW_DUE, State.IN_REVIEW, State.CHANGES_REQUESTED}
-    return [
-        r.id
-        for r in _open_reviews(session)
-        if State(r.state) in owner_states and acting_owner_id(r.document) == person_id
-    ]
+    owner_states = [State.REVIEW_DUE.value, State.IN_REVIEW.value, State.CHANGES_REQUESTED.value]
+    return list(
+        session.scalars(_open_reviews(Review.state.in_(owner_states), _acting_owner_is(person_id)))
+    )
 
 
 def reviews_owned(session: Session, person_id: int) -> list[int]:
     """Every open review of a document the person acts as owner of, whoever's turn it is."""
-    return [r.id for r in _open_reviews(session) if acting_owner_id(r.document) == person_id]
+    return list(session.scalars(_open_reviews(_acting_owner_is(person_id))))
 
 
 def reviews_to_decide(
     session: Session, person_id: int, bodies: frozenset[str] = frozenset()
 ) -> list[int]:
-    """Reviews awaiting the person's decision: as the document's approver, or in a body they
-    decide in (`bodies`, from the governance)."""
-    return [
-        r.id
-        for r in _open_reviews(session)
-        if r.state == State.AWAITING_APPROVAL
-        and (
-            (r.body in (None, APPROVER) and person_id in approver_ids(r.document, r))
-            or r.body in bodies
+    """Reviews awaiting the person's decision: as the document's approver (or one of the
+    review's own approvers, where it names several), or in a body they decide in (`bodies`,
+    from the governance)."""
+    named = select(ReviewApprover.id).where(ReviewApprover.review_id == Review.id)
+    as_approver = or_(
+        named.where(ReviewApprover.person_id == person_id).exists(),
+        ~named.exists() & (Document.approver_id == person_id),
+    )
+    return list(
+        session.scalars(
+            _open_reviews(
+                Review.state == State.AWAITING_APPROVAL.value,
+                or_(
+                    or_(Review.body.is_(None), Review.body == APPROVER) & as_approver,
+                    Review.body.in_(sorted(bodies)),
+                ),
+            )
         )
-    ]
+    )
 
 
 def all_awaiting_approval(session: Session) -> list[int]:
     """Every review with a body: awaiting a decision, or out for consultation before one."""
     with_a_body = (State.AWAITING_APPROVAL.value, State.IN_CONSULTATION.value)
-    return [r.id for r in _open_reviews(session) if r.state in with_a_body]
+    return list(session.scalars(_open_reviews(Review.state.in_(with_a_body))))
 
 
 def reviews_with(session: Session, body: str) -> list[int]:
     """Reviews awaiting `body`'s decision."""
-    return [
-        r.id
-        for r in _open_reviews(session)
-        if r.state == State.AWAITING_APPROVAL and r.body == body
-    ]
+    return list(
+        session.scalars(
+            _open_reviews(Review.state == State.AWAITING_APPROVAL.value, Review.body == body)
+        )
+    )
 
 
 def recently_decided(session: Session, person_id: int, *, limit: int = 5) -> list[int]:
@@ -91,12 +110,29 @@ def recently_decided(session: Session, person_id: int, *, limit: int = 5) -> lis
 
 
 def documents_of(session: Session, person_id: int) -> list[Document]:
-    documents = session.scalars(select(Document).order_by(Document.next_review_due)).all()
-    return [d for d in documents if person_id in (acting_owner_id(d), d.approver_id, d.owner_id)]
+    return list(
+        session.scalars(
+            select(Document)
+            .where(
+                or_(
+                    _acting_owner_is(person_id),
+                    Document.approver_id == person_id,
+                    Document.owner_id == person_id,
+                )
+            )
+            .order_by(Document.next_review_due, Document.id)
+        )
+    )
 
 
 def status_counts(session: Session) -> dict[str, int]:
-    open_states = Counter(r.state for r in _open_reviews(session))
+    open_states = dict(
+        session.execute(  # type: ignore[arg-type]
+            select(Review.state, func.count(Review.id))
+            .where(Review.closed_at.is_(None))
+            .group_by(Review.state)
+        ).all()
+    )
     total = session.scalar(select(func.count(Document.id))) or 0
     return {State.CURRENT.value: total - sum(open_states.values()), **open_states}
 
@@ -105,20 +141,28 @@ def due_by(document: Document, review: Review | None) -> date:
     return review.due_date if review is not None else document.next_review_due
 
 
+def _due_between(session: Session, since: date | None, until: date) -> list[Document]:
+    """Documents whose review is due from `since` (None: any time before) until `until`
+    inclusive, by their open review's due date where one is open, soonest first."""
+    due = func.coalesce(Review.due_date, Document.next_review_due)
+    query = (
+        select(Document)
+        .outerjoin(Review, (Review.document_id == Document.id) & Review.closed_at.is_(None))
+        .where(due <= until)
+        .order_by(due, Document.id)
+    )
+    if since is not None:
+        query = query.where(due >= since)
+    return list(session.scalars(query))
+
+
 def overdue(session: Session, today: date) -> list[Document]:
     """Past the due date and the review not complete (overdue is not a state)."""
-    reviews = {r.document_id: r for r in _open_reviews(session)}
-    documents = session.scalars(select(Document)).all()
-    late = [d for d in documents if due_by(d, reviews.get(d.id)) < today]
-    return sorted(late, key=lambda d: due_by(d, reviews.get(d.id)))
+    return _due_between(session, None, today - timedelta(days=1))
 
 
 def due_within(session: Session, today: date, days: int) -> list[Document]:
-    reviews = {r.document_id: r for r in _open_reviews(session)}
-    until = today + timedelta(days=days)
-    documents = session.scalars(select(Document)).all()
-    soon = [d for d in documents if today <= due_by(d, reviews.get(d.id)) <= until]
-    return sorted(soon, key=lambda d: due_by(d, reviews.get(d.id)))
+    return _due_between(session, today, today + timedelta(days=days))
 
 
 def find(session: Session, text: str, *, limit: int = 40) -> list[Document]:
@@ -141,11 +185,16 @@ def find(session: Session, text: str, *, limit: int = 40) -> list[Document]:
 
 def documents_without_owner(session: Session) -> list[Document]:
     """Every document needs an owner: none named, or one who has left."""
-    return [
-        d
-        for d in session.scalars(select(Document).order_by(Document.reference))
-        if d.owner_id is None or (d.owner is not None and not d.owner.active)
-    ]
+    # In SQL: loading every document to look at its owner cost the digest 200 MiB at 100,000.
+    owner = aliased(Person)
+    return list(
+        session.scalars(
+            select(Document)
+            .outerjoin(owner, owner.id == Document.owner_id)
+            .where(or_(Document.owner_id.is_(None), owner.active.is_(False)))
+            .order_by(Document.reference)
+        )
+    )
 
 
 def people_not_in_slack(session: Session) -> list[tuple[str, list[str]]]:

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from db.models import AuditEvent, Consultee, Decision, Document, Person, Review, Submission
 from workflow import archive, audit, chain, links, routing, uptake
@@ -141,8 +142,24 @@ def open_review_of(ctx: Ctx, document: Document) -> Review | None:
 
 
 def _locked_review(ctx: Ctx, review_id: int) -> Review:
-    # FOR UPDATE on PostgreSQL; on SQLite the transaction already holds the write lock.
-    review = ctx.session.scalar(select(Review).where(Review.id == review_id).with_for_update())
+    # FOR UPDATE on PostgreSQL (of the review's row alone); on SQLite the transaction already
+    # holds the write lock. What every decision reads next (the document, its owner and
+    # approver, the review's approvers and drafts) comes in the same statement, not one each.
+    review = (
+        ctx.session.scalars(
+            select(Review)
+            .where(Review.id == review_id)
+            .options(
+                joinedload(Review.document).joinedload(Document.owner),
+                joinedload(Review.document).joinedload(Document.approver),
+                joinedload(Review.approvers),
+                joinedload(Review.submissions),
+            )
+            .with_for_update(of=Review)
+        )
+        .unique()
+        .one_or_none()
+    )
     if review is None:
         raise Refused(f"There is no review {review_id}.", code="not_found")
     return review

@@ -222,7 +222,7 @@ def test_a_database_at_0002_migrates_with_every_review_where_the_default_governa
 ):
     old_register(empty_database)
     said = upgrade(make_engine(empty_database)).describe()
-    assert said == "Migrated the database from migration 0002 to 0006."
+    assert said == "Migrated the database from migration 0002 to 0007."
 
     for name in ("SIGNOFF_GOVERNANCE", "SLACK_BOT_TOKEN"):
         monkeypatch.delenv(name, raising=False)

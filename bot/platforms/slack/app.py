@@ -166,6 +166,20 @@ def build_app(
     )
 
     @app.middleware
+    def _ack_clicks_at_once(body: dict[str, Any], ack: Any, next: Callable[[], None]) -> None:
+        # A button's ack carries nothing, yet Bolt sends it only once the listener, on its
+        # pool, has called ack(), looking every 10 ms: acking here answers Slack at once, and
+        # the listener's own ack() changes nothing. Forms and commands answer in their ack,
+        # so they keep acking themselves; with process_before_response the answer waits for
+        # the listener whatever is done here.
+        if body.get("type") == "block_actions" and not process_before_response:
+            ack()
+            logs.acked_first()
+        elif body.get("type") == "event_callback":
+            logs.acked_first()  # Bolt acks every event before its listener runs
+        next()
+
+    @app.middleware
     def _services(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> None:
         logs.set_fields(**log_fields(body))
         context["signoff"] = services
@@ -173,6 +187,8 @@ def build_app(
 
     from handlers import actions, commands, errors, events, home, views
 
-    for module in (actions, views, commands, events, home, errors):
+    # Bolt tries each listener's matchers in order until one matches, at some 10 µs each:
+    # events (the most frequent requests, a DM or a thread reply) are tried first.
+    for module in (events, home, actions, views, commands, errors):
         module.register(app)
     return app

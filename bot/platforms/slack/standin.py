@@ -49,6 +49,9 @@ class Call:
     method: str
     args: dict[str, Any]
     at: float
+    # 429 where the stand-in refused it over the method's rate limit, so that a caller's
+    # waiting out of Retry-After can be checked from the record.
+    status: int = 200
 
 
 @dataclass
@@ -267,9 +270,11 @@ class SlackStandin:
                 with contextlib.suppress(json.JSONDecodeError):
                     args[key] = json.loads(args[key])
         with self._lock:
-            self.calls.append(Call(method, args, time.time()))
+            call = Call(method, args, time.time())
+            self.calls.append(call)
             retry_after = self._over_limit(method)
             if retry_after is not None:
+                call.status = 429
                 request.send_response(429)
                 request.send_header("Retry-After", str(retry_after))
                 request.send_header("Content-Type", "application/json")
