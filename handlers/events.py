@@ -18,7 +18,7 @@ from handlers.common import answer_refusal, render_for, services
 from workflow.chat import Understood, understand
 from workflow.context import SYSTEM, Actor
 from workflow.errors import Refused
-from workflow.queries import reviews_owned
+from workflow.queries import references_mentioned, reviews_owned
 from workflow.responsibilities import person_left
 from workflow.reviews import add_note, commit_to_date, set_target_date
 from workflow.summaries import open_reviews_summaries, review_summary
@@ -85,9 +85,10 @@ def on_message(event: dict[str, Any], body: dict[str, Any], context: BoltContext
         return
     zone = svc.runtime.settings.timezone
     today = svc.now().astimezone(zone).date()
+    text = event.get("text", "")
     with svc.runtime.sessions() as session:
-        known = set(session.scalars(select(Document.reference)))
-    meant = understand(event.get("text", ""), today=today, zone=zone, known=known)
+        known = references_mentioned(session, text)
+    meant = understand(text, today=today, zone=zone, known=known)
     reply(svc, actor, user_id, meant, event, where)
 
 

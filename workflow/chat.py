@@ -15,6 +15,8 @@ import dateparser
 from dateparser.search import search_dates
 from dateutil.relativedelta import relativedelta
 
+from workflow.references import REFERENCE_LIKE, TOKEN
+
 DATE_EXAMPLES = (
     '"in 2 weeks", "by Friday", "end of next month", "15/03" or "I\'ll finish LAC-014 by 30/04"'
 )
@@ -39,9 +41,6 @@ _DATE_CUES = re.compile(
     re.I,
 )
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\b")
-# Letters then digits, as references are written (LAC-014, CP001); which of them are meant as
-# references is told by the register's own prefixes.
-_REFERENCE_LIKE = re.compile(r"\b([A-Za-z]+)[-_/.]?(\d+[A-Za-z0-9]*)\b")
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ def references_in(text: str, known: set[str]) -> list[str]:
     """The known references named in `text`, in the register's own spelling."""
     by_upper = {ref.upper(): ref for ref in known}
     found = []
-    for token in re.findall(r"[A-Za-z0-9][A-Za-z0-9/_.-]*[A-Za-z0-9]", text):
+    for token in TOKEN.findall(text):
         ref = by_upper.get(token.upper())
         if ref and ref not in found:
             found.append(ref)
@@ -68,9 +67,9 @@ def unknown_references(text: str, known: set[str]) -> list[str]:
     """What `text` names as a reference that the register does not hold, in capitals: a word
     written like one of the register's references, with one of its prefixes."""
     known_upper = {ref.upper() for ref in known}
-    prefixes = {m.group(1).upper() for ref in known if (m := _REFERENCE_LIKE.fullmatch(ref))}
+    prefixes = {m.group(1).upper() for ref in known if (m := REFERENCE_LIKE.fullmatch(ref))}
     found = []
-    for match in _REFERENCE_LIKE.finditer(text):
+    for match in REFERENCE_LIKE.finditer(text):
         token = match.group(0).upper()
         if match.group(1).upper() in prefixes and token not in known_upper and token not in found:
             found.append(token)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, aliased
 
 from db.models import Decision, Document, Person, Review, ReviewApprover, Submission
 from workflow.governance import APPROVER
+from workflow.references import mentioned
 from workflow.states import State
 
 
@@ -235,3 +236,23 @@ def pending_publication(session: Session) -> list[Document]:
             .order_by(Document.reference)
         )
     )
+
+
+def references_mentioned(session: Session, text: str) -> set[str]:
+    """The register's references a chat message could mean: those it names word for word, and
+    those sharing the letters of a word written like a reference (to say which one was meant).
+    Reading these, not the whole register, keeps a message's cost the same at any size; the
+    message is understood exactly as against every reference (tests/workflow/test_chat.py)."""
+    words = mentioned(text)
+    if not words.words and not words.prefixes:
+        return set()
+    upper = func.upper(Document.reference)
+    candidates = session.scalars(
+        select(Document.reference).where(
+            or_(
+                upper.in_(sorted(words.words)),
+                *(upper.like(f"{prefix}%") for prefix in sorted(words.prefixes)),
+            )
+        )
+    )
+    return {reference for reference in candidates if words.could_mean(reference)}

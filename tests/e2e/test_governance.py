@@ -236,9 +236,10 @@ def test_birmingham_a_trust_policy_is_consulted_on_then_approved_at_the_executiv
     block = item_block(papers, "POL-001")
     signoff.sim.click(PEOPLE["hana"].id, papers, "Approve", block=block)
     assert "(Sita Leader)" in told(signoff, "hana", "Only the chair of the Executive Team")
-    assert "awaiting approval at level 2 of 2, with the Executive Team" in signoff.cli(
-        "governance", "explain", "POL-001"
-    ).stdout
+    assert (
+        "awaiting approval at level 2 of 2, with the Executive Team"
+        in signoff.cli("governance", "explain", "POL-001").stdout
+    )
     assert signoff.sim.click(PEOPLE["sita"].id, papers, "Approve", block=block).status == 200
     outcome = dm(signoff, "olive", "approved as version 2.1")
     assert "by the Executive Team" in texts(outcome)

@@ -41,7 +41,7 @@ from workflow.errors import Refused
 from workflow.meetings import close_meeting, note_item
 from workflow.outbox import retry
 from workflow.people import person_for_email
-from workflow.queries import reviews_owned
+from workflow.queries import references_mentioned, reviews_owned
 from workflow.reviews import (
     add_note,
     answer_target,
@@ -349,7 +349,7 @@ class TeamsBot:
         zone = self.runtime.settings.timezone
         today = self.runtime.now().astimezone(zone).date()
         with self.runtime.sessions() as session:
-            known = set(session.scalars(select(Document.reference)))
+            known = references_mentioned(session, text)
         meant = understand(text, today=today, zone=zone, known=known)
         if meant.kind == "help":
             self._say(activity, HELP)
