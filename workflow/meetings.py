@@ -76,6 +76,17 @@ def schedule(
             .where(AgendaItem.review_id == review.id, Meeting.body == body)
         )
     )
+    # A meeting already closed takes nothing more, though it is today's: its chair has
+    # recorded its decisions and the item would wait on an agenda nobody will hold.
+    taken |= set(
+        ctx.session.scalars(
+            select(Meeting.held_on).where(
+                Meeting.body == body,
+                Meeting.closed_at.is_not(None),
+                Meeting.held_on >= (after or ctx.today),
+            )
+        )
+    )
     if after is not None:
         # Rolled on: the next meeting, whatever its cut-off, since the item was on an agenda.
         held_on = next(

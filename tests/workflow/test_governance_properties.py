@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, event, given, settings
+from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -529,6 +529,28 @@ def fresh(_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory, sett
     doc_type=st.sampled_from(DOC_TYPES),
     prefix=st.sampled_from([True, True, True, False]),
     sequence=steps,
+)
+@example(
+    # Found by a search: a weekly committee with no cut-off, driven along after approval.
+    spec={
+        "organisation": "Random Children's Services",
+        "bodies": {
+            "g1": {
+                "name": "Group 1",
+                "members": ["m1@example.org"],
+                "decides": "at_meetings",
+                "chair": "m1@example.org",
+                "meetings": "FREQ=WEEKLY;BYDAY=MO",
+                "item_cutoff_working_days": 0,
+                "papers_working_days": 0,
+                "may_ask_back": False,
+            }
+        },
+        "route": [{"types": ["all"], "level": [{"body": "g1"}]}],
+    },
+    doc_type="policy",
+    prefix=True,
+    sequence=[("drive", 7, "", 0), ("drive", 0, "", 0), ("drive", 0, "", 0), ("drive", 0, "", 0)],
 )
 def test_random_governance_and_random_actions_keep_every_invariant(
     fresh, spec, doc_type, prefix, sequence
