@@ -552,6 +552,39 @@ def fresh(_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory, sett
     prefix=True,
     sequence=[("drive", 7, "", 0), ("drive", 0, "", 0), ("drive", 0, "", 0), ("drive", 0, "", 0)],
 )
+@example(
+    # Found again in CI: the same, with the owner chairing and closing the meeting.
+    spec={
+        "organisation": "Random Children's Services",
+        "bodies": {
+            "g1": {
+                "name": "Group 1",
+                "members": ["m1@example.org"],
+                "refer_to": [],
+                "may_ask_back": False,
+            },
+            "g2": {
+                "name": "Group 2",
+                "members": ["owner@example.org"],
+                "decides": "at_meetings",
+                "chair": "owner@example.org",
+                "meetings": "FREQ=WEEKLY;BYDAY=MO",
+                "item_cutoff_working_days": 0,
+                "papers_working_days": 0,
+                "may_ask_back": False,
+            },
+        },
+        "route": [{"types": ["all"], "level": [{"body": "g2"}]}],
+    },
+    doc_type="policy",
+    prefix=True,
+    sequence=[
+        ("drive", 0, "", 0),
+        ("drive", 0, "", 0),
+        ("close", "owner", "", 0),
+        ("drive", 0, "", 0),
+    ],
+)
 def test_random_governance_and_random_actions_keep_every_invariant(
     fresh, spec, doc_type, prefix, sequence
 ):
