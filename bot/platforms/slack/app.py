@@ -161,11 +161,8 @@ def build_app(
         ignoring_self_events_enabled=True,
         # True only for the demo, which wants each step's effects before it shows them.
         process_before_response=process_before_response,
-        # Listeners run on this pool and see the request's log context. A listener goes on to
-        # deliver what its click queued after the ack, so a burst of clicks keeps threads busy:
-        # with eight, a form's submission (acked by its listener) waited past Slack's three
-        # seconds behind others' deliveries (tests/adversarial/test_same_instant.py).
-        listener_executor=logs.ContextExecutor(max_workers=16),
+        # Listeners run on this pool and see the request's log context.
+        listener_executor=logs.ContextExecutor(max_workers=8),
     )
 
     @app.middleware
