@@ -198,6 +198,17 @@ def documents_without_owner(session: Session) -> list[Document]:
     )
 
 
+def references_held_by(session: Session, person_id: int) -> list[str]:
+    """The documents a person owns or approves, by reference."""
+    return list(
+        session.scalars(
+            select(Document.reference)
+            .where(or_(Document.owner_id == person_id, Document.approver_id == person_id))
+            .order_by(Document.reference)
+        )
+    )
+
+
 def people_not_in_slack(session: Session) -> list[tuple[str, list[str]]]:
     from db.models import Person
 
@@ -206,11 +217,7 @@ def people_not_in_slack(session: Session) -> list[tuple[str, list[str]]]:
     ).all()
     result = []
     for person in missing:
-        held = session.scalars(
-            select(Document.reference)
-            .where(or_(Document.owner_id == person.id, Document.approver_id == person.id))
-            .order_by(Document.reference)
-        ).all()
+        held = references_held_by(session, person.id)
         if held:
             result.append((person.email, list(held)))
     return result

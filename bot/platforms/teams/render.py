@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.parking import NOTICE_KIND
@@ -16,6 +15,7 @@ from bot.platforms.teams.kit import Card
 from db.models import AuditEvent, Deputy, Document, Person, UpdateRound
 from workflow import queries
 from workflow.governance import Governance
+from workflow.queries import references_held_by
 from workflow.rounds import statuses
 from workflow.summaries import body_ref, document_views, review_summary
 
@@ -106,16 +106,7 @@ def _round(session: Session, payload: dict[str, Any], render: Any, report: bool)
 def _unknown_person(session: Session, payload: dict[str, Any], *_: Any) -> Card:
     person = session.get(Person, payload["person_id"])
     email = person.email if person else payload.get("email", "?")
-    held = session.scalars(
-        select(Document.reference)
-        .where(
-            or_(
-                Document.owner_id == payload["person_id"],
-                Document.approver_id == payload["person_id"],
-            )
-        )
-        .order_by(Document.reference)
-    ).all()
+    held = references_held_by(session, payload["person_id"])
     return cards.said(
         f"{email} is named in the register but signoff cannot reach them.",
         warning=True,

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.platforms.slack.blocks import meetings, periodic, register
@@ -28,6 +28,7 @@ from db.models import AuditEvent, Deputy, Document, Meeting, Person, UpdateRound
 from workflow import figures as F
 from workflow import queries
 from workflow.governance import Governance
+from workflow.queries import references_held_by
 from workflow.rounds import ItemStatus, statuses
 from workflow.summaries import body_ref, document_views, review_summary
 
@@ -35,16 +36,7 @@ from workflow.summaries import body_ref, document_views, review_summary
 def unknown_person(session: Session, payload: dict[str, Any]) -> Msg:
     person = session.get(Person, payload["person_id"])
     email = person.email if person else payload.get("email", "?")
-    held = session.scalars(
-        select(Document.reference)
-        .where(
-            or_(
-                Document.owner_id == payload["person_id"],
-                Document.approver_id == payload["person_id"],
-            )
-        )
-        .order_by(Document.reference)
-    ).all()
+    held = references_held_by(session, payload["person_id"])
     listing = ", ".join(held[:40]) + (f" and {len(held) - 40} more" if len(held) > 40 else "")
     cannot = (
         "is named in the register but Slack does not know that address, so signoff "
