@@ -21,19 +21,25 @@ def _insert(session: Session, model: type):  # type: ignore[no-untyped-def]
 
 
 def insert_many_if_absent(
-    session: Session, model: type, rows: list[dict[str, Any]], key: list[str], *, chunk: int = 200
-) -> int:
+    session: Session,
+    model: type,
+    rows: list[dict[str, Any]],
+    key: list[str],
+    *,
+    chunk: int = 200,
+    returning: str = "id",
+) -> list[Any]:
     """Insert each row unless one with its key exists, a chunk of rows per statement (so that
-    thousands take a few statements, within the databases' limits on parameters). How many
-    were inserted."""
-    inserted = 0
+    thousands take a few statements, within the databases' limits on parameters). The
+    `returning` column of the rows inserted."""
+    inserted: list[Any] = []
     for start in range(0, len(rows), chunk):
         statement = _insert(session, model).values(rows[start : start + chunk])
-        inserted += len(
-            session.execute(
-                statement.on_conflict_do_nothing(index_elements=key).returning(model.id)  # type: ignore[attr-defined]
-            ).all()
-        )
+        inserted += session.scalars(
+            statement.on_conflict_do_nothing(index_elements=key).returning(  # type: ignore[attr-defined]
+                getattr(model, returning)
+            )
+        ).all()
     return inserted
 
 

@@ -18,7 +18,7 @@ from db.models import AgendaItem, Decision, Meeting, Person, Review
 from workflow import audit
 from workflow.context import Ctx, use_case
 from workflow.errors import Refused
-from workflow.outbox import enqueue
+from workflow.outbox import enqueue, enqueue_now
 from workflow.words import day
 
 KINDS = ("decision", "ratification", "information")
@@ -304,7 +304,7 @@ def send_papers(ctx: Ctx) -> list[str]:
             audiences.append(f"members:{meeting.body}")
         for audience in audiences:
             key = f"papers:{meeting.id}:{audience}"
-            if enqueue(
+            if enqueue_now(
                 ctx.session,
                 key,
                 "papers",

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
-from db.inserts import insert_if_absent, insert_many_if_absent
+from db.inserts import insert_many_if_absent
 from db.models import OutboxMessage, Person
 from workflow import audit
 from workflow.context import Ctx, use_case
@@ -39,13 +39,62 @@ def enqueue(
     audience: str | None = None,
     review_id: int | None = None,
     payload: dict[str, Any] | None = None,
+) -> None:
+    """Add a message unless one with `key` exists, when the transaction commits: a change that
+    tells several people writes all its messages in one statement. See `enqueue_now`."""
+    queued = session.info.setdefault(_QUEUED, {})
+    queued.setdefault(key, _row(key, kind, now, person_id, audience, review_id, payload))
+
+
+def enqueue_now(
+    session: Session,
+    key: str,
+    kind: str,
+    *,
+    now: datetime,
+    person_id: int | None = None,
+    audience: str | None = None,
+    review_id: int | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> bool:
-    """Add a message unless one with `key` exists. True when this call added it."""
+    """Add a message unless one with `key` exists, at once (with what was queued before it, in
+    the order it came). True when this call added it."""
+    enqueue(
+        session,
+        key,
+        kind,
+        now=now,
+        person_id=person_id,
+        audience=audience,
+        review_id=review_id,
+        payload=payload,
+    )
+    return key in write_queued(session)
+
+
+def write_queued(session: Session) -> set[str]:
+    """Write the messages queued in this session's transaction; the keys that were new."""
+    queued = session.info.pop(_QUEUED, None)
+    if not queued:
+        return set()
+    rows = list(queued.values())
+    return set(insert_many_if_absent(session, OutboxMessage, rows, ["key"], returning="key"))
+
+
+def _row(
+    key: str,
+    kind: str,
+    now: datetime,
+    person_id: int | None,
+    audience: str | None,
+    review_id: int | None,
+    payload: dict[str, Any] | None,
+) -> dict[str, Any]:
     if (person_id is None) == (audience is None):
         raise ValueError("a message goes to one person or one audience")
     if audience is not None and not _known(audience):
         raise ValueError(f"unknown audience {audience!r}")
-    values = {
+    return {
         "key": key,
         "kind": kind,
         "person_id": person_id,
@@ -56,7 +105,31 @@ def enqueue(
         "next_attempt_at": now,
         "attempts": 0,
     }
-    return insert_if_absent(session, OutboxMessage, values, ["key"])
+
+
+# Messages queued in a session's transaction (keyed by their idempotency key, in the order
+# they came): written just before it commits, forgotten if it rolls back.
+_QUEUED = "signoff_outbox_queued"
+
+
+@event.listens_for(Session, "before_commit")
+def _write_before_commit(session: Session) -> None:
+    write_queued(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _write_before_reading(state: ORMExecuteState) -> None:
+    # A statement about the outbox sees every message queued before it.
+    if _QUEUED in state.session.info and any(
+        mapper.class_ is OutboxMessage for mapper in state.all_mappers
+    ):
+        write_queued(state.session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_after_rollback(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_QUEUED, None)
 
 
 def _known(audience: str) -> bool:
@@ -73,24 +146,9 @@ def enqueue_many(
 ) -> int:
     """One message of `kind` for each (key, audience), each unless its key exists: thousands of
     staff in a few statements. How many were added."""
-    for _key, audience in targets:
-        if not _known(audience):
-            raise ValueError(f"unknown audience {audience!r}")
-    rows = [
-        {
-            "key": key,
-            "kind": kind,
-            "person_id": None,
-            "audience": audience,
-            "review_id": None,
-            "payload": payload or {},
-            "created_at": now,
-            "next_attempt_at": now,
-            "attempts": 0,
-        }
-        for key, audience in targets
-    ]
-    return insert_many_if_absent(session, OutboxMessage, rows, ["key"])
+    rows = [_row(key, kind, now, None, audience, None, payload) for key, audience in targets]
+    write_queued(session)  # what came before these is written before them
+    return len(insert_many_if_absent(session, OutboxMessage, rows, ["key"]))
 
 
 @dataclass(frozen=True)

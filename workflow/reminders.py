@@ -19,7 +19,7 @@ from workflow.chain import stage_of
 from workflow.context import Ctx, use_case
 from workflow.dates import working_days_between
 from workflow.governance import APPROVER
-from workflow.outbox import enqueue
+from workflow.outbox import enqueue_now
 from workflow.reviews import acting_owner_id, open_review
 from workflow.states import OWNER_STATES, State
 
@@ -126,7 +126,7 @@ def remind(ctx: Ctx, document_id: int, policy: Policy) -> list[str]:
     days_overdue = (ctx.today - review.due_date).days
 
     def write(key: str, kind: str, **to: object) -> None:
-        if enqueue(
+        if enqueue_now(
             session,
             key,
             kind,
@@ -203,7 +203,7 @@ def nudge_deciders(ctx: Ctx, policy: Policy) -> list[str]:
         else:
             key = f"nudge:{review.id}:{submission}:{stage.key}:{round_}"
             target = {"audience": f"body:{stage.body}"}
-        if enqueue(
+        if enqueue_now(
             ctx.session,
             key,
             "nudge",
@@ -229,7 +229,7 @@ def post_periodic(
     written = []
     for audience in audiences:
         key = f"{kind}:{period}:{audience}"
-        if enqueue(
+        if enqueue_now(
             ctx.session,
             key,
             kind,

@@ -23,7 +23,7 @@ from workflow.context import Actor, Ctx, use_case
 from workflow.dates import add_months
 from workflow.errors import Refused
 from workflow.governance import APPROVER, Governance
-from workflow.outbox import enqueue
+from workflow.outbox import enqueue, enqueue_now
 from workflow.states import (
     DECISIONS,
     OPEN_STATES,
@@ -805,7 +805,7 @@ def ask_approval(ctx: Ctx, review_id: int, *, how: str) -> Review:
     target: dict[str, Any] = (
         {"person_id": document.approver_id} if body == APPROVER else {"audience": f"body:{body}"}
     )
-    if enqueue(
+    if enqueue_now(
         ctx.session,
         key,
         "interim_request",

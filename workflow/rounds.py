@@ -16,7 +16,7 @@ from workflow import audit
 from workflow.context import Ctx, use_case
 from workflow.errors import Refused
 from workflow.governance import APPROVER
-from workflow.outbox import enqueue
+from workflow.outbox import enqueue, enqueue_now
 from workflow.people import normalise_email, person_for_email
 from workflow.register import Problem
 from workflow.reviews import acting_owner_id, approver_ids, open_review, open_review_of
@@ -295,7 +295,7 @@ def round_notices(ctx: Ctx, *, warn_on: dict[int, date], weekly: bool) -> list[s
             "deadline": round_.deadline.isoformat(),
         }
         if ctx.today > round_.deadline:
-            if enqueue(
+            if enqueue_now(
                 ctx.session,
                 f"round_report:{round_.id}",
                 "round_report",
@@ -305,7 +305,7 @@ def round_notices(ctx: Ctx, *, warn_on: dict[int, date], weekly: bool) -> list[s
             ):
                 written.append(f"round_report:{round_.id}")
             continue
-        if weekly and enqueue(
+        if weekly and enqueue_now(
             ctx.session,
             f"round_status:{round_.id}:{ctx.today.isoformat()}",
             "round_status",
@@ -323,7 +323,7 @@ def round_notices(ctx: Ctx, *, warn_on: dict[int, date], weekly: bool) -> list[s
                 document = item_review.document
                 for person_id in {acting_owner_id(document), *approver_ids(document, item_review)}:
                     key = f"round_warning:{round_.id}:{status.review_id}:{person_id}"
-                    if enqueue(
+                    if enqueue_now(
                         ctx.session,
                         key,
                         "round_warning",

@@ -79,7 +79,7 @@ def add_recipients(
         {"uptake_id": uptake_id, "address": address, "group_id": group, "added_at": now}
         for address in dict.fromkeys(addresses)
     ]
-    added = insert_many_if_absent(session, UptakeRecipient, rows, ["uptake_id", "address"])
+    added = len(insert_many_if_absent(session, UptakeRecipient, rows, ["uptake_id", "address"]))
     enqueue_many(
         session,
         [(f"uptake:{uptake_id}:to:{row['address']}", f"user:{row['address']}") for row in rows],
