@@ -116,6 +116,22 @@ class Document(Base):
 
     owner: Mapped[Person | None] = relationship(foreign_keys=[owner_id])
     approver: Mapped[Person] = relationship(foreign_keys=[approver_id])
+    # The documents this one follows (a procedure's policy) and those that follow it, as the
+    # register links them (DocumentLink); read-only here, written as links.
+    follows: Mapped[list[Document]] = relationship(
+        secondary="document_links",
+        primaryjoin="Document.id == DocumentLink.document_id",
+        secondaryjoin="Document.id == DocumentLink.governed_by_id",
+        order_by="Document.reference",
+        viewonly=True,
+    )
+    followers: Mapped[list[Document]] = relationship(
+        secondary="document_links",
+        primaryjoin="Document.id == DocumentLink.governed_by_id",
+        secondaryjoin="Document.id == DocumentLink.document_id",
+        order_by="Document.reference",
+        viewonly=True,
+    )
 
 
 class Review(Base):

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Decision, Document, DocumentVersion, Review, Submission
+from db.models import Document, DocumentVersion, Review, Submission
 from workflow.context import Ctx, use_case
 from workflow.dates import add_months
 from workflow.governance import APPROVER
@@ -44,8 +44,14 @@ def record(ctx: Ctx, review: Review, submission: Submission, *, outcome: str) ->
     (its deciders and outcome), since it is the same version."""
     document = review.document
     deciders = _deciders(ctx, submission)
-    kept = ctx.session.scalar(
-        select(DocumentVersion).where(DocumentVersion.submission_id == submission.id)
+    # Only an interim approval keeps a version before the draft's final decision.
+    interim = any(d.outcome == "interim_approved" for d in submission.decisions)
+    kept = (
+        ctx.session.scalar(
+            select(DocumentVersion).where(DocumentVersion.submission_id == submission.id)
+        )
+        if interim
+        else None
     )
     if kept is not None:
         kept.outcome = outcome
@@ -72,14 +78,8 @@ def record(ctx: Ctx, review: Review, submission: Submission, *, outcome: str) ->
 
 def _deciders(ctx: Ctx, submission: Submission) -> str:
     """Who approved the draft at each level, as people and bodies are named."""
-    decisions = ctx.session.scalars(
-        select(Decision)
-        .where(
-            Decision.submission_id == submission.id,
-            Decision.outcome.in_(("approved", "interim_approved")),
-        )
-        .order_by(Decision.id)
-    ).all()
+    # The submission's decisions as the use case holds them, the one just taken included.
+    decisions = [d for d in submission.decisions if d.outcome in ("approved", "interim_approved")]
     named = []
     for decision in decisions:
         person = decision.decided_by.display if decision.decided_by else "signoff"

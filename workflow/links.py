@@ -215,8 +215,9 @@ def ask_linked_owners(ctx: Ctx, review: Review, submission: Submission) -> list[
     from workflow.reviews import acting_owner_id
 
     document = review.document
-    linked = [(doc, "follows") for doc in _followers(ctx.session, document.id)]
-    linked += [(doc, "governs") for doc in _follows(ctx.session, document.id)]
+    # As the review was loaded (with its document's links), or else read now.
+    linked = [(doc, "follows") for doc in document.followers]
+    linked += [(doc, "governs") for doc in document.follows]
     asked = []
     for other, relation in linked:
         if not insert_if_absent(

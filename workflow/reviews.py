@@ -142,9 +142,13 @@ def open_review_of(ctx: Ctx, document: Document) -> Review | None:
 
 
 def _locked_review(ctx: Ctx, review_id: int) -> Review:
-    # FOR UPDATE on PostgreSQL (of the review's row alone); on SQLite the transaction already
-    # holds the write lock. What every decision reads next (the document, its owner and
-    # approver, the review's approvers and drafts) comes in the same statement, not one each.
+    # What every decision reads next (the document, its owner and approver, the review's
+    # approvers, drafts and the decisions on them) comes in one statement, not one each. On
+    # SQLite the transaction already holds the write lock; on PostgreSQL the review's row is
+    # locked by a statement of its own first, so that this one reads what whoever held the
+    # lock committed (a join read under a lock it had to wait for sees the rows as they were).
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        ctx.session.execute(select(Review.id).where(Review.id == review_id).with_for_update())
     review = (
         ctx.session.scalars(
             select(Review)
@@ -152,10 +156,13 @@ def _locked_review(ctx: Ctx, review_id: int) -> Review:
             .options(
                 joinedload(Review.document).joinedload(Document.owner),
                 joinedload(Review.document).joinedload(Document.approver),
+                # An approval asks the owners of linked documents about theirs.
+                joinedload(Review.document).joinedload(Document.follows),
+                joinedload(Review.document).joinedload(Document.followers),
                 joinedload(Review.approvers),
-                joinedload(Review.submissions),
+                joinedload(Review.submissions).joinedload(Submission.decisions),
             )
-            .with_for_update(of=Review)
+            .execution_options(populate_existing=True)
         )
         .unique()
         .one_or_none()
@@ -444,17 +451,16 @@ def _submit(
     before = snapshot(review, document)
     state = state_of(review)
     submission = Submission(
-        review_id=review.id,
         seq=len(review.submissions) + 1,
         kind=kind,
         link=link,
         summary=summary,
         submitted_by_id=ctx.actor.person_id,
         submitted_at=ctx.now,
+        decisions=[],
     )
-    ctx.session.add(submission)
+    review.submissions.append(submission)
     ctx.session.flush()
-    ctx.session.refresh(review, ["submissions"])
     if state in WITH_A_BODY:
         # A second draft: it stays where it is, and whoever decides there sees it instead.
         routing.revised(ctx, review, submission)
@@ -552,19 +558,13 @@ def decide(
             )
     submission = review.submissions[-1]
     slot = _slot(ctx, review, stage, on_behalf_of)
-    if ctx.session.scalar(
-        select(Decision.id).where(
-            Decision.submission_id == submission.id,
-            Decision.level == stage.number,
-            Decision.body == stage.body,
-            Decision.slot == slot,
-        )
+    if any(
+        (d.level, d.body, d.slot) == (stage.number, stage.body, slot) for d in submission.decisions
     ):
         raise Refused(
             f"You have already decided on this draft of {document.reference}.", code="wrong_state"
         ).about(document.id, review.id)
     decision = Decision(
-        submission_id=submission.id,
         level=stage.number,
         body=stage.body,
         outcome=_OUTCOMES[action],
@@ -577,7 +577,7 @@ def decide(
         decided_by_id=ctx.actor.person_id,
         decided_at=ctx.now,
     )
-    ctx.session.add(decision)
+    submission.decisions.append(decision)
     ctx.session.flush()
 
     if action is Action.APPROVE and slot and _waiting_on(ctx, review, stage):
@@ -677,7 +677,6 @@ def interim_approve(ctx: Ctx, review_id: int, *, seen_submission_id: int | None 
             code="wrong_state",
         ).about(document.id, review.id)
     decision = Decision(
-        submission_id=submission.id,
         level=stage.number,
         body=interim,
         outcome="interim_approved",
@@ -685,7 +684,7 @@ def interim_approve(ctx: Ctx, review_id: int, *, seen_submission_id: int | None 
         decided_by_id=ctx.actor.person_id,
         decided_at=ctx.now,
     )
-    ctx.session.add(decision)
+    submission.decisions.append(decision)
     ctx.session.flush()
     if submission.kind == "draft":
         document.version = next_version(document.version)
@@ -747,7 +746,6 @@ def approve_for_information(
         ).about(document.id, review.id)
     submission = review.submissions[-1]
     decision = Decision(
-        submission_id=submission.id,
         level=stage.number,
         body=informing,
         outcome="approved",
@@ -755,7 +753,7 @@ def approve_for_information(
         decided_by_id=ctx.actor.person_id,
         decided_at=ctx.now,
     )
-    ctx.session.add(decision)
+    submission.decisions.append(decision)
     ctx.session.flush()
     routing.for_information(ctx, review, stage, decision)
     _approve(ctx, review, submission)
@@ -825,15 +823,13 @@ def ask_approval(ctx: Ctx, review_id: int, *, how: str) -> Review:
 
 
 def _interim_approved(ctx: Ctx, submission: Submission, stage: Stage) -> bool:
-    return bool(
-        ctx.session.scalar(
-            select(Decision.id).where(
-                Decision.submission_id == submission.id,
-                Decision.level == stage.number,
-                Decision.outcome == "interim_approved",
-            )
-        )
+    return any(
+        d.level == stage.number and d.outcome == "interim_approved" for d in submission.decisions
     )
+
+
+def _interim_approved_at_all(submission: Submission) -> bool:
+    return any(d.outcome == "interim_approved" for d in submission.decisions)
 
 
 def _slot(ctx: Ctx, review: Review, stage: Stage, on_behalf_of: int | None) -> int:
@@ -858,14 +854,8 @@ def _waiting_on(ctx: Ctx, review: Review, stage: Stage) -> list[int]:
     submission = review.submissions[-1]
     approved = {
         d.slot
-        for d in ctx.session.scalars(
-            select(Decision).where(
-                Decision.submission_id == submission.id,
-                Decision.level == stage.number,
-                Decision.body == stage.body,
-                Decision.outcome == "approved",
-            )
-        )
+        for d in submission.decisions
+        if (d.level, d.body, d.outcome) == (stage.number, stage.body, "approved")
     }
     if -1 in approved:
         return []
@@ -881,11 +871,7 @@ def _approve(ctx: Ctx, review: Review, submission: Submission) -> None:
     document.last_approved = decided_on
     document.next_review_due = add_months(decided_on, document.review_cycle_months)
     if submission.kind == "draft":
-        already = ctx.session.scalar(
-            select(Decision.id).where(
-                Decision.submission_id == submission.id, Decision.outcome == "interim_approved"
-            )
-        )
+        already = _interim_approved_at_all(submission)
         if not already:
             document.version = next_version(document.version)
             document.pending_publication_version = document.version
@@ -914,12 +900,7 @@ def _tell_outcome(
             review_id=review.id,
             payload={"decision_id": decision.id},
         )
-    interim = ctx.session.scalar(
-        select(Decision.id).where(
-            Decision.submission_id == submission.id, Decision.outcome == "interim_approved"
-        )
-    )
-    if submission.kind == "draft" and not interim:
+    if submission.kind == "draft" and not _interim_approved_at_all(submission):
         enqueue(
             ctx.session,
             f"publish:{review.id}",
