@@ -7,17 +7,17 @@ import getpass
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import ColumnElement, Engine, select
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.settings import Settings
-from db.engine import make_sessionmaker, open_database
+from db.engine import make_reads, make_sessionmaker, open_database
 from db.migrate import ensure_current
-from db.models import Person
+from db.models import Deputy, Person
 from workflow.context import Actor, Ctx
 from workflow.governance import Governance
-from workflow.responsibilities import standing_in_for
+from workflow.responsibilities import covering
 
 
 @dataclass
@@ -29,6 +29,7 @@ class Runtime:
     governance: Governance | None = None
 
     def __post_init__(self) -> None:
+        self.reads = make_reads(self.engine)
         if self.governance is None:
             self.governance = self.settings.governance(
                 self.clock.now().astimezone(self.settings.timezone).date()
@@ -66,21 +67,34 @@ class Runtime:
         )
 
     def actor_for(self, person: Person, *, now: datetime | None = None) -> Actor:
+        actor = self.actor_where(Person.id == person.id, now=now)
+        assert actor is not None, f"person {person.id} is not in the register"
+        return actor
+
+    def actor_where(
+        self, condition: ColumnElement[bool], *, now: datetime | None = None
+    ) -> Actor | None:
+        """The person `condition` picks out, as an actor: with the people they are deputy for
+        today, in the same single read (a click's first statement). None if nobody matches."""
         today = (now or self.now()).astimezone(self.settings.timezone).date()
-        with self.sessions() as session:
-            stands_in_for = standing_in_for(session, person.id, today)
-            emails = (
-                frozenset(session.scalars(select(Person.email).where(Person.id.in_(stands_in_for))))
-                if stands_in_for
-                else frozenset()
-            )
+        stood_in_for = aliased(Person)
+        with self.reads() as session:
+            rows = session.execute(
+                select(Person, stood_in_for.id, stood_in_for.email)
+                .outerjoin(Deputy, covering(Deputy, Person.id, today))
+                .outerjoin(stood_in_for, stood_in_for.id == Deputy.person_id)
+                .where(condition)
+            ).all()
+        if not rows:
+            return None
+        person = rows[0][0]
         return Actor(
             person_id=person.id,
             label=person.email,
             is_admin=person.email in self.settings.admin_emails,
-            stands_in_for=stands_in_for,
+            stands_in_for=frozenset(row[1] for row in rows if row[1] is not None),
             email=person.email,
-            stands_in_for_emails=emails,
+            stands_in_for_emails=frozenset(row[2] for row in rows if row[2] is not None),
         )
 
     def actor_for_email(self, email: str, *, now: datetime | None = None) -> Actor:

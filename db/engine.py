@@ -150,10 +150,23 @@ def _sqlite_engine(url: URL) -> Engine:
     def _on_begin(connection):  # type: ignore[no-untyped-def]
         # Take the write lock up front: two writers then queue on busy_timeout instead of one
         # failing when it upgrades a read lock, which is what a double click would otherwise do.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A lone read (make_reads) needs no transaction at all: the driver, told to begin none
+        # itself (_on_connect), runs it on its own.
+        if not connection.get_execution_options().get(LONE_READ):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+# An execution option: the session reads, each statement consistent on its own.
+LONE_READ = "signoff_lone_read"
+
+
+def make_reads(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for reads that need no transaction (each statement consistent on its own, as
+    when looking up who clicked): on SQLite they take no write lock and cost no BEGIN."""
+    return sessionmaker(engine.execution_options(**{LONE_READ: True}))

@@ -20,6 +20,7 @@ from handlers.common import (
     _named,
     after_change,
     answer_refusal,
+    claim_now,
     click,
     refused_before_use_case,
     render_for,
@@ -27,7 +28,7 @@ from handlers.common import (
 )
 from workflow import links, uptake
 from workflow.consultations import respond
-from workflow.context import Actor
+from workflow.context import Actor, Ctx
 from workflow.errors import Refused
 from workflow.meetings import close_meeting, note_item
 from workflow.reviews import (
@@ -76,11 +77,11 @@ def register(app: App) -> None:
 
 
 @click
-def open_form(svc: Services, actor: Actor, body: dict[str, Any], target: Target) -> bool:
+def open_form(svc: Services, ctx: Ctx, body: dict[str, Any], target: Target) -> bool:
     action, form = FORMS[body["actions"][0]["action_id"]]
     # Refuse before the form, not after someone has typed their conditions into it.
     check_may(
-        svc.ctx(actor),
+        ctx,
         target.review_id,
         action,
         seen_submission_id=target.second,
@@ -91,9 +92,9 @@ def open_form(svc: Services, actor: Actor, body: dict[str, Any], target: Target)
 
 
 @click
-def approve(svc: Services, actor: Actor, body: dict[str, Any], target: Target) -> bool:
+def approve(svc: Services, ctx: Ctx, body: dict[str, Any], target: Target) -> bool:
     decide(
-        svc.ctx(actor),
+        ctx,
         target.review_id,
         Action.APPROVE,
         seen_submission_id=target.second,
@@ -103,51 +104,49 @@ def approve(svc: Services, actor: Actor, body: dict[str, Any], target: Target) -
 
 
 @click
-def approve_in_the_interim(
-    svc: Services, actor: Actor, body: dict[str, Any], target: Target
-) -> bool:
-    interim_approve(svc.ctx(actor), target.review_id, seen_submission_id=target.second)
+def approve_in_the_interim(svc: Services, ctx: Ctx, body: dict[str, Any], target: Target) -> bool:
+    interim_approve(ctx, target.review_id, seen_submission_id=target.second)
     return True
 
 
 @click
-def approve_outright(svc: Services, actor: Actor, body: dict[str, Any], target: Target) -> bool:
-    approve_for_information(svc.ctx(actor), target.review_id, seen_submission_id=target.second)
+def approve_outright(svc: Services, ctx: Ctx, body: dict[str, Any], target: Target) -> bool:
+    approve_for_information(ctx, target.review_id, seen_submission_id=target.second)
     return True
 
 
 @click
-def ask_for_approval(svc: Services, actor: Actor, body: dict[str, Any], target: Target) -> bool:
-    ask_approval(svc.ctx(actor), target.review_id, how=target.option or "interim")
+def ask_for_approval(svc: Services, ctx: Ctx, body: dict[str, Any], target: Target) -> bool:
+    ask_approval(ctx, target.review_id, how=target.option or "interim")
     return True
 
 
 @click
-def no_comments(svc: Services, actor: Actor, body: dict[str, Any], target: Target) -> bool:
-    respond(svc.ctx(actor), target.review_id, comment=None)
+def no_comments(svc: Services, ctx: Ctx, body: dict[str, Any], target: Target) -> bool:
+    respond(ctx, target.review_id, comment=None)
     return True
 
 
 @click
-def start(svc: Services, actor: Actor, body: dict[str, Any], target: Target) -> bool:
-    start_review(svc.ctx(actor), target.review_id)
+def start(svc: Services, ctx: Ctx, body: dict[str, Any], target: Target) -> bool:
+    start_review(ctx, target.review_id)
     return True
 
 
 @click
-def publish(svc: Services, actor: Actor, body: dict[str, Any], target: Target) -> bool:
+def publish(svc: Services, ctx: Ctx, body: dict[str, Any], target: Target) -> bool:
     with svc.runtime.sessions() as session:
         document = session.get(Document, target.second)
         reference = document.reference if document else str(target.second)
-    mark_published(svc.ctx(actor), reference)
+    mark_published(ctx, reference)
     return True
 
 
 @click
-def answer_impact(svc: Services, actor: Actor, body: dict[str, Any], target: Target) -> bool:
+def answer_impact(svc: Services, ctx: Ctx, body: dict[str, Any], target: Target) -> bool:
     """A linked document's owner answers whether it needs to change too."""
     choice = register_msgs.ANSWER_ACTIONS[body["actions"][0]["action_id"]]
-    links.answer(svc.ctx(actor), target.second or 0, choice)
+    links.answer(ctx, target.second or 0, choice)
     return True
 
 
@@ -178,19 +177,21 @@ def read_it(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
 
 
 @click
-def agree_target(svc: Services, actor: Actor, body: dict[str, Any], target: Target) -> bool:
-    answer_target(svc.ctx(actor), target.review_id, asked_event_id=target.second or 0, agree=True)
+def agree_target(svc: Services, ctx: Ctx, body: dict[str, Any], target: Target) -> bool:
+    answer_target(ctx, target.review_id, asked_event_id=target.second or 0, agree=True)
     return True
 
 
 @click
-def open_decline_form(svc: Services, actor: Actor, body: dict[str, Any], target: Target) -> bool:
+def open_decline_form(svc: Services, ctx: Ctx, body: dict[str, Any], target: Target) -> bool:
+    claim_now(svc, ctx)
     _open(svc, body, target, modals.decline_target)
     return False
 
 
 @click
-def open_agree_due_form(svc: Services, actor: Actor, body: dict[str, Any], target: Target) -> bool:
+def open_agree_due_form(svc: Services, ctx: Ctx, body: dict[str, Any], target: Target) -> bool:
+    claim_now(svc, ctx)
     _open(svc, body, target, modals.agree_due)
     return False
 

@@ -15,8 +15,8 @@ from bot.platforms.slack.app import Services
 from bot.platforms.slack.blocks import replies
 from bot.platforms.slack.blocks.reviews import Render
 from workflow.audit import record_refusal_alone
-from workflow.context import Actor
-from workflow.errors import Refused
+from workflow.context import Actor, Ctx
+from workflow.errors import Duplicate, Refused
 from workflow.summaries import review_summary
 
 log = logging.getLogger(__name__)
@@ -107,10 +107,13 @@ def after_change(svc: Services, user_id: str) -> None:
         log.exception("refreshing the Home tab of %s failed", user_id)
 
 
-def click(fn: Callable[[Services, Actor, dict[str, Any], Target], bool]) -> Callable[..., None]:
+def click(fn: Callable[[Services, Ctx, dict[str, Any], Target], bool]) -> Callable[..., None]:
     """A button listener: ack at once; a repeated delivery, a person Slack will not name, or a
     refusal is answered to that person alone with the review's current state; a change is
-    delivered and the person's Home tab refreshed."""
+    delivered and the person's Home tab refreshed.
+
+    `fn` is handed a context whose first use case records the click's delivery with the
+    change (see Ctx.claim); one that runs none calls `claim_now` before it does anything."""
 
     def listener(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
@@ -123,7 +126,19 @@ def click(fn: Callable[[Services, Actor, dict[str, Any], Target], bool]) -> Call
             refused_before_use_case(svc, user_id, fn.__name__, refusal, None)
             answer_refusal(svc, user_id, refusal, None, channel=channel)
             return
-        if seen_before(svc, body):
+        actor = svc.actor(user_id)
+        if actor is None:
+            if seen_before(svc, body):
+                return
+            refusal = Refused(
+                "Slack did not give me your e-mail address, so I cannot tell what you may do here."
+            )
+            refused_before_use_case(svc, user_id, fn.__name__, refusal, target.review_id)
+            answer_refusal(svc, user_id, refusal, target.review_id, channel=target.channel)
+            return
+        try:
+            changed = fn(svc, svc.ctx(actor, claim=delivery_key(body)), body, target)
+        except Duplicate:
             answer_refusal(
                 svc,
                 user_id,
@@ -132,16 +147,6 @@ def click(fn: Callable[[Services, Actor, dict[str, Any], Target], bool]) -> Call
                 channel=target.channel,
             )
             return
-        actor = svc.actor(user_id)
-        if actor is None:
-            refusal = Refused(
-                "Slack did not give me your e-mail address, so I cannot tell what you may do here."
-            )
-            refused_before_use_case(svc, user_id, fn.__name__, refusal, target.review_id)
-            answer_refusal(svc, user_id, refusal, target.review_id, channel=target.channel)
-            return
-        try:
-            changed = fn(svc, actor, body, target)
         except Refused as refusal:
             answer_refusal(svc, user_id, refusal, target.review_id, channel=target.channel)
             return
@@ -149,6 +154,14 @@ def click(fn: Callable[[Services, Actor, dict[str, Any], Target], bool]) -> Call
             after_change(svc, user_id)
 
     return _named(listener, fn)
+
+
+def claim_now(svc: Services, ctx: Ctx) -> None:
+    """For a click that changes nothing (it opens a form): record its delivery now, or raise
+    Duplicate if it was acted on before."""
+    if ctx.claim is not None and not svc.first_time(ctx.claim):
+        raise Duplicate()
+    ctx.claim = None
 
 
 def refused_before_use_case(
@@ -161,9 +174,15 @@ def refused_before_use_case(
 
 def seen_before(svc: Services, body: dict[str, Any]) -> bool:
     """A click Slack delivered twice (same action, same moment) is acted on once."""
+    return not svc.first_time(delivery_key(body))
+
+
+def delivery_key(body: dict[str, Any]) -> str:
+    """What makes a click this click: the same action on the same message by the same person
+    at the same moment, however often Slack delivers it."""
     action = body["actions"][0]
     container = body.get("container") or {}
-    key = ":".join(
+    return ":".join(
         str(part)
         for part in (
             "action",
@@ -174,7 +193,6 @@ def seen_before(svc: Services, body: dict[str, Any]) -> bool:
             action.get("action_ts"),
         )
     )
-    return not svc.first_time(key)
 
 
 def _named(listener: Callable[..., None], fn: Callable[..., object]) -> Callable[..., None]:

@@ -16,8 +16,8 @@ from bot.platforms.slack.blocks import replies
 from db.models import Document, Person, PostedMessage
 from handlers.common import answer_refusal, render_for, services
 from workflow.chat import Understood, understand
-from workflow.context import SYSTEM, Actor
-from workflow.errors import Refused
+from workflow.context import SYSTEM, Actor, Ctx
+from workflow.errors import Duplicate, Refused
 from workflow.queries import references_mentioned, reviews_owned
 from workflow.responsibilities import person_left
 from workflow.reviews import add_note, commit_to_date, set_target_date
@@ -75,21 +75,22 @@ def on_message(event: dict[str, Any], body: dict[str, Any], context: BoltContext
     if event.get("channel_type") != "im" and not event.get("thread_ts"):
         return  # in channels, signoff listens only in the threads of its own messages
     svc = services(context)
-    if not svc.first_time(f"event:{body.get('event_id') or event.get('ts')}"):
-        return
+    # Recorded with the change the reply makes (Ctx.claim), or else before signoff answers.
+    key = f"event:{body.get('event_id') or event.get('ts')}"
     user_id = event["user"]
     where = {"channel": event["channel"], "thread_ts": event.get("thread_ts")}
     actor = svc.actor(user_id)
     if actor is None:
-        _say(svc, where, replies.help_message())
+        if svc.first_time(key):
+            _say(svc, where, replies.help_message())
         return
     zone = svc.runtime.settings.timezone
     today = svc.now().astimezone(zone).date()
     text = event.get("text", "")
-    with svc.runtime.sessions() as session:
+    with svc.runtime.reads() as session:
         known = references_mentioned(session, text)
     meant = understand(text, today=today, zone=zone, known=known)
-    reply(svc, actor, user_id, meant, event, where)
+    reply(svc, actor, user_id, meant, event, where, key)
 
 
 def reply(
@@ -99,8 +100,17 @@ def reply(
     meant: Understood,
     event: dict[str, Any],
     where: dict[str, Any],
+    key: str,
 ) -> None:
     render = render_for(svc)
+    review_id = _placed(svc, meant, event) if meant.kind in ("date", "note") else None
+    # A date commits to it, for the review placed or the document named (where none is open
+    # yet); a note is kept on the review placed. Anything else is only answered.
+    changes = (meant.kind == "note" and review_id is not None) or (
+        meant.kind == "date" and (review_id is not None or meant.reference is not None)
+    )
+    if not changes and not svc.first_time(key):
+        return
     if meant.kind == "help":
         _say(svc, where, replies.help_message())
         return
@@ -119,20 +129,22 @@ def reply(
             replies.no_such_document(meant.phrase or "", meant.did_you_mean, _choices(svc, actor)),
         )
         return
-    review_id = _placed(svc, meant, event)
     if meant.kind == "bad_date":
         _say(svc, where, replies.bad_date(meant.phrase or "", meant.reference))
         return
-    early = meant.kind == "date" and review_id is None and meant.reference is not None
-    if review_id is None and not early:
+    if not changes:
         _say(svc, where, replies.cannot_place(event.get("text", ""), _choices(svc, actor)))
         return
+    ctx = svc.ctx(actor, claim=key)
     try:
         if meant.kind == "date":
-            _commit(svc, actor, meant, where, review_id)
+            _commit(svc, ctx, meant, where, review_id)
         else:
-            add_note(svc.ctx(actor), review_id, event.get("text", ""))
-            _say(svc, where, replies.note_kept(_reference(svc, review_id)))
+            assert review_id is not None
+            review = add_note(ctx, review_id, event.get("text", ""))
+            _say(svc, where, replies.note_kept(review.document.reference))
+    except Duplicate:
+        return  # Slack sent the message again: it was answered the first time
     except Refused as refusal:
         answer_refusal(svc, user_id, refusal, review_id, channel=None)
         return
@@ -140,24 +152,25 @@ def reply(
 
 
 def _commit(
-    svc: Services, actor: Actor, meant: Understood, where: dict[str, Any], review_id: int | None
+    svc: Services, ctx: Ctx, meant: Understood, where: dict[str, Any], review_id: int | None
 ) -> None:
     assert meant.when is not None
     if review_id is not None:
-        review = set_target_date(svc.ctx(actor), review_id, meant.when)
+        review = set_target_date(ctx, review_id, meant.when)
     else:
         assert meant.reference is not None
-        review = commit_to_date(svc.ctx(actor), meant.reference, meant.when)
+        review = commit_to_date(ctx, meant.reference, meant.when)
+    # The review as the use case left it, its document loaded with it.
     _say(
         svc,
         where,
-        replies.target_set(_reference(svc, review.id), meant.when, review.due_date, meant.phrase),
+        replies.target_set(review.document.reference, meant.when, review.due_date, meant.phrase),
     )
 
 
 def _placed(svc: Services, meant: Understood, event: dict[str, Any]) -> int | None:
     """The review a reply is about: the reference named, or else the thread's review."""
-    with svc.runtime.sessions() as session:
+    with svc.runtime.reads() as session:
         if meant.reference:
             document = session.scalar(select(Document).where(Document.reference == meant.reference))
             summaries = (
@@ -182,11 +195,6 @@ def _choices(svc: Services, actor: Actor) -> list[str]:
             review_summary(session, rid, svc.runtime.rules).reference
             for rid in reviews_owned(session, actor.person_id or 0)
         ]
-
-
-def _reference(svc: Services, review_id: int) -> str:
-    with svc.runtime.sessions() as session:
-        return review_summary(session, review_id, svc.runtime.rules).reference
 
 
 def _say(svc: Services, where: dict[str, Any], msg: replies.Msg) -> None:

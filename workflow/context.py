@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from workflow.errors import Refused
+from workflow.errors import Duplicate, Refused
 from workflow.governance import Governance, plain
 from workflow.uptake_rules import UptakeRules
 
@@ -51,6 +51,10 @@ class Ctx:
     governance: Governance = field(default_factory=plain)
     nation: str = "ENG"  # whose bank holidays are not working days
     uptake: UptakeRules = field(default_factory=UptakeRules)  # which staff read what is published
+    # The chat platform's own id for the request this change answers, recorded in the change's
+    # transaction by the first use case run with this context: a request delivered again finds
+    # it and changes nothing (Duplicate). Spent once recorded.
+    claim: str | None = None
 
     @property
     def today(self) -> date:
@@ -67,28 +71,51 @@ R = TypeVar("R")
 
 
 def use_case(fn: Callable[Concatenate[Ctx, P], R]) -> Callable[Concatenate[Ctx, P], R]:
-    """Run `fn` as one transaction. A refusal rolls everything back, then is itself
-    recorded in the audit log in a transaction of its own, and raised to the caller."""
+    """Run `fn` as one transaction, with the request's claim (Ctx.claim) its first statement. A
+    refusal rolls everything back, then is itself recorded in the audit log (with the claim) in
+    a transaction of its own, and raised to the caller."""
 
     @functools.wraps(fn)
     def run(ctx: Ctx, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
             with ctx.session.begin():
+                _claim(ctx)
                 result = fn(ctx, *args, **kwargs)
+        except Duplicate:
+            _tell(fn.__name__, "refused")
+            raise
         except Refused as refusal:
             from workflow.audit import record_refusal
 
             with ctx.session.begin():
+                try:
+                    _claim(ctx)
+                except Duplicate:
+                    raise refusal from None  # its other delivery is the one recorded
                 record_refusal(ctx, fn.__name__, refusal)
+            ctx.claim = None
             _tell(fn.__name__, "refused")
             raise
         except Exception:
             _tell(fn.__name__, "failed")
             raise
+        ctx.claim = None
         _tell(fn.__name__, "done")
         return result
 
     return run
+
+
+def _claim(ctx: Ctx) -> None:
+    """Record the request's claim (Ctx.claim) in the transaction begun, or raise Duplicate."""
+    if ctx.claim is None:
+        return
+    from db.inserts import insert_if_absent
+    from db.models import InboundDelivery
+
+    values = {"key": ctx.claim[:255], "received_at": ctx.now}
+    if not insert_if_absent(ctx.session, InboundDelivery, values, ["key"]):
+        raise Duplicate()
 
 
 def _tell(name: str, outcome: str) -> None:

@@ -26,6 +26,14 @@ class Refused(Exception):
         return self
 
 
+class Duplicate(Refused):
+    """A request already acted on: the chat platform sent it again (a retry, a double click
+    delivered twice). Nothing is recorded, not even a refusal."""
+
+    def __init__(self, message: str = "That was already dealt with.") -> None:
+        super().__init__(message, code="wrong_state")
+
+
 class InputProblem(Exception):
     """Input that cannot be used, with every problem found (not just the first)."""
 

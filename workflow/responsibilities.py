@@ -4,8 +4,9 @@ someone holds to someone else, noticing that someone has left, and deputies for 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from db.models import Deputy, Document, Person, Review, ReviewApprover
 from workflow import audit
@@ -177,11 +178,6 @@ def deputy_on(session, person_id: int, day: date) -> int | None:  # type: ignore
     )
 
 
-def standing_in_for(session, deputy_id: int, day: date) -> frozenset[int]:  # type: ignore[no-untyped-def]
-    return frozenset(
-        session.scalars(
-            select(Deputy.person_id).where(
-                Deputy.deputy_id == deputy_id, Deputy.starts_on <= day, Deputy.ends_on >= day
-            )
-        )
-    )
+def covering(deputy: type[Deputy], deputy_id: Any, day: date) -> ColumnElement[bool]:
+    """Where `deputy_id` (a person's id, or a column holding one) is a deputy on `day`."""
+    return and_(deputy.deputy_id == deputy_id, deputy.starts_on <= day, deputy.ends_on >= day)

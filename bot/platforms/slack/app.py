@@ -26,7 +26,7 @@ from bot.metrics import ACK_SECONDS, REQUESTS, request_kind
 from bot.platforms.slack.identity import person_for_slack_user
 from bot.runtime import Runtime
 from db.inserts import insert_if_absent
-from db.models import InboundDelivery
+from db.models import InboundDelivery, Person
 from workflow.context import Actor, Ctx
 
 log = logging.getLogger(__name__)
@@ -64,11 +64,19 @@ class Services:
         return self.runtime.now()
 
     def actor(self, user_id: str) -> Actor | None:
+        """Who a Slack user is here: one read for someone met before; Slack is asked about
+        someone new (None if it will not say their e-mail address)."""
+        known = self.runtime.actor_where(Person.slack_user_id == user_id, now=self.now())
+        if known is not None:
+            return known
         person = person_for_slack_user(self.runtime.sessions, self.client, user_id, now=self.now())
         return self.runtime.actor_for(person, now=self.now()) if person is not None else None
 
-    def ctx(self, actor: Actor) -> Ctx:
-        return self.runtime.ctx(actor, now=self.now())
+    def ctx(self, actor: Actor, *, claim: str | None = None) -> Ctx:
+        """A use case's context; `claim` the request's key, recorded with the change it makes."""
+        context = self.runtime.ctx(actor, now=self.now())
+        context.claim = claim
+        return context
 
     def deliver(self) -> None:
         try:
