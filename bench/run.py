@@ -6,7 +6,7 @@
 
 Sections (--sections, comma separated; all by default):
   latency   click and DM to acknowledgement, against a bare Bolt app served the same way
-  sql       SQL statements per click at two register sizes
+  sql       SQL statements per click at two register sizes, on each database
   ticks     quiet morning, busy morning, Monday digest, admin's App Home and export at each size
   delivery  a burst of DMs against a rate-limited Slack stand-in
 
@@ -51,7 +51,8 @@ def main() -> None:
     if "latency" in chosen:
         sections.latency(bench, samples=args.samples)
     if "sql" in chosen:
-        sections.sql_per_click(bench, [int(s) for s in args.sql_sizes.split(",")])
+        for database in databases:
+            sections.sql_per_click(bench, database, [int(s) for s in args.sql_sizes.split(",")])
     if "ticks" in chosen:
         for database in databases:
             sections.ticks(bench, database, sizes)
