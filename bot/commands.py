@@ -205,7 +205,7 @@ def _slack(args: argparse.Namespace, settings: Settings, *, socket_mode: bool = 
 
 def services_for(runtime: Runtime):  # type: ignore[no-untyped-def]
     """What listeners, jobs and delivery need, for the platforms the deployment serves."""
-    from bot.platforms.slack.app import Services, build_client
+    from bot.platforms.slack.services import Services, build_client
 
     settings = runtime.settings
     if settings.serves_slack:
