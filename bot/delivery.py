@@ -36,13 +36,12 @@ from bot.platforms import (
 )
 from bot.platforms.slack import groups
 from bot.runtime import Runtime
-from db.models import AgendaItem, OutboxMessage, Person, PostedMessage, Review
+from db.models import AgendaItem, Document, OutboxMessage, Person, PostedMessage, Review
 from workflow import uptake
 from workflow.outbox import enqueue
 from workflow.people import person_for_email
 from workflow.responsibilities import deputy_on
 from workflow.reviews import acting_owner_id
-from workflow.summaries import review_summary
 from workflow.words import counted
 
 if TYPE_CHECKING:
@@ -553,14 +552,20 @@ class Delivery:
             ]
             if not stale:
                 return
-            summary = review_summary(session, review_id, self.runtime.rules)
+            # The one line names the document, nothing else of the review: a summary would
+            # read the review's whole history for each reminder posted.
+            reference, title = session.execute(
+                select(Document.reference, Document.title)
+                .join(Review, Review.document_id == Document.id)
+                .where(Review.id == review_id)
+            ).one()
         zone = self.runtime.settings.timezone
         for posted_id, where, later in stale:
             platform = self.platforms.get(where.platform)
             draw = getattr(platform, "superseded", None)
             if platform is None or draw is None:
                 continue
-            message = draw(summary.reference, summary.title, later.astimezone(zone).date())
+            message = draw(reference, title, later.astimezone(zone).date())
             platform.update(where, message)
             with self.runtime.sessions.begin() as session:
                 session.execute(

@@ -10,7 +10,7 @@ from workflow.context import SYSTEM
 from workflow.reminders import documents_in_window, nudge_deciders, post_periodic, remind
 
 if TYPE_CHECKING:
-    from bot.platforms.slack.app import Services
+    from bot.platforms.slack.services import Services
 
 
 def daily(services: Services, now: datetime, period: str) -> int:

@@ -29,7 +29,7 @@ from workflow.words import counted
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from bot.platforms.slack.app import Services
+    from bot.platforms.slack.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from scheduler.leader import Leadership
 from scheduler.runner import run_due_jobs
 
 if TYPE_CHECKING:
-    from bot.platforms.slack.app import Services
+    from bot.platforms.slack.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -182,7 +182,6 @@ def review_summary(session: Session, review_id: int, governance: Governance) -> 
     if review is None:
         raise LookupError(f"no review {review_id}")
     document = review.document
-    people = {p.id: p for p in session.scalars(select(Person))}
     submissions = list(
         session.scalars(
             select(Submission).where(Submission.review_id == review.id).order_by(Submission.seq)
@@ -199,12 +198,27 @@ def review_summary(session: Session, review_id: int, governance: Governance) -> 
         if submissions
         else []
     )
-    events = session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.review_id == review.id, AuditEvent.refused.is_(False))
-        .order_by(AuditEvent.at, AuditEvent.id)
+    events = list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.review_id == review.id, AuditEvent.refused.is_(False))
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
     )
     latest = submissions[-1] if submissions else None
+    # Only the people this review names: the whole directory grows with the organisation,
+    # and every message about a review draws one of these.
+    named = {
+        document.owner_id,
+        document.approver_id,
+        review.requested_by_id,
+        *approver_ids(document, review),
+        *(s.submitted_by_id for s in submissions),
+        *(d.decided_by_id for d in decisions),
+        *(e.actor_id for e in events),
+        *(e.on_behalf_of_id for e in events),
+    } - {None}
+    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(named)))}
     state = State.CURRENT if review.closed_at else State(review.state)
     back_to = None
     if state is State.CHANGES_REQUESTED:

@@ -15,7 +15,6 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.parking import NOTICE_KIND, Cause, Channel
 from bot.platforms import SLACK, Address, NotDelivered, Posted, Rendered, Undeliverable
-from bot.platforms.slack.blocks import notices
 from bot.platforms.slack.blocks.kit import Msg
 from bot.platforms.slack.blocks.parking import parked_notice
 from bot.platforms.slack.blocks.registry import BUILDERS
@@ -81,8 +80,9 @@ class SlackPlatform:
             elif kind == NOTICE_KIND:
                 msg = parked_notice(payload)
             else:
-                msg = notices.build(kind, session, payload, today=today, zone=zone, rules=rules)
-            msg = notices.with_deputy_note(session, msg, payload)
+                msg = _notices().build(kind, session, payload, today=today, zone=zone, rules=rules)
+            if "deputy_of" in payload or "copy_to_deputy" in payload:
+                msg = _notices().with_deputy_note(session, msg, payload)
         return Rendered(msg.text, msg.blocks, kind)
 
     # --- posting ----------------------------------------------------------------------------
@@ -250,6 +250,14 @@ class SlackPlatform:
         with self.runtime.sessions() as session:
             person = session.get(Person, person_id)
             return person.email if person else None
+
+
+def _notices():  # type: ignore[no-untyped-def]
+    """The notices' builders, loaded when first drawn: they bring the digest's and the reports'
+    figures with them, which a morning of reminders never shows."""
+    from bot.platforms.slack.blocks import notices
+
+    return notices
 
 
 def _is_dm(channel: str) -> bool:
