@@ -458,7 +458,7 @@ def approval(slack: SlackStandin, reference: str):  # type: ignore[no-untyped-de
 SECRET = "bench-signing-secret"
 # After each signoff request, the rest of its work (delivery, the Home tab) must finish before
 # the next sample, so that no sample waits behind the one before: signoff is taken to be done
-# once Slack has heard nothing from it for this long.
+# once its outbox holds nothing unsent and Slack has heard nothing from it for this long.
 SETTLE = float(os.environ.get("SIGNOFF_BENCH_SETTLE", "0.15"))
 
 
@@ -503,6 +503,14 @@ def percentile(samples: list[float], p: float) -> float:
 
 def spread(seconds: list[float]) -> str:
     return f"p50 {percentile(seconds, 50) * 1000:5.1f} p99 {percentile(seconds, 99) * 1000:5.1f} ms"
+
+
+def wait_idle(database, slack: SlackStandin) -> None:  # type: ignore[no-untyped-def]
+    """Until signoff has sent everything it queued (a post the stand-in rate-limited waits
+    for its Retry-After, silent, then goes) and Slack has then heard nothing for SETTLE."""
+    unsent = "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL"
+    wait_until(lambda: database.execute(unsent).fetchone()[0] == 0)
+    wait_quiet(slack)
 
 
 def wait_quiet(slack: SlackStandin, quiet: float = SETTLE, timeout: float = 10.0) -> None:
@@ -605,7 +613,7 @@ def latency(bench: Bench, *, samples: int, warmup: int = 30) -> None:
                             )
                         )
                         shown = wait_until(lambda u=updates: len(slack.calls_of("chat.update")) > u)
-                        wait_quiet(slack)
+                        wait_idle(database, slack)
                     if n >= warmup:
                         acks.setdefault((side, "Approve"), []).append(acked - started)
                         if side == "signoff":
@@ -620,7 +628,7 @@ def latency(bench: Bench, *, samples: int, warmup: int = 30) -> None:
                     assert reply.status == 200
                     if side == "signoff":
                         wait_until(lambda a=answers: len(slack.calls) > a)
-                        wait_quiet(slack)
+                        wait_idle(database, slack)
                     if n >= warmup:
                         acks.setdefault((side, "DM"), []).append(acked - started)
             database.close()
@@ -633,7 +641,8 @@ def latency(bench: Bench, *, samples: int, warmup: int = 30) -> None:
                 spread(values),
                 "-",
                 f"signed request over loopback HTTP to {served[side]} (waitress, 8 threads), "
-                f"time to the HTTP response; n={len(values)}",
+                f"time to the HTTP response, each sent with signoff idle (outbox sent, Slack "
+                f"quiet {SETTLE * 1000:.0f} ms); n={len(values)}",
             )
         ratio = percentile(ours, 99) / percentile(floor, 99)
         line(
