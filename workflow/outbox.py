@@ -46,29 +46,10 @@ def enqueue(
     queued.setdefault(key, _row(key, kind, now, person_id, audience, review_id, payload))
 
 
-def enqueue_now(
-    session: Session,
-    key: str,
-    kind: str,
-    *,
-    now: datetime,
-    person_id: int | None = None,
-    audience: str | None = None,
-    review_id: int | None = None,
-    payload: dict[str, Any] | None = None,
-) -> bool:
-    """Add a message unless one with `key` exists, at once (with what was queued before it, in
-    the order it came). True when this call added it."""
-    enqueue(
-        session,
-        key,
-        kind,
-        now=now,
-        person_id=person_id,
-        audience=audience,
-        review_id=review_id,
-        payload=payload,
-    )
+def enqueue_now(session: Session, key: str, kind: str, **message: Any) -> bool:
+    """As `enqueue` (with its arguments), but written at once, with what was queued before it,
+    in the order it came. True when this call added it."""
+    enqueue(session, key, kind, **message)
     return key in write_queued(session)
 
 
