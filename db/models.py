@@ -192,6 +192,12 @@ class Submission(Base):
         back_populates="submission", order_by="Decision.id"
     )
 
+    def interim_approved(self, level: int | None = None) -> bool:
+        """Whether this draft was approved in the interim (at `level`, or at any)."""
+        return any(
+            d.outcome == "interim_approved" and level in (None, d.level) for d in self.decisions
+        )
+
 
 class Decision(Base):
     __tablename__ = "decisions"

@@ -45,7 +45,7 @@ def record(ctx: Ctx, review: Review, submission: Submission, *, outcome: str) ->
     document = review.document
     deciders = _deciders(ctx, submission)
     # Only an interim approval keeps a version before the draft's final decision.
-    interim = any(d.outcome == "interim_approved" for d in submission.decisions)
+    interim = submission.interim_approved()
     kept = (
         ctx.session.scalar(
             select(DocumentVersion).where(DocumentVersion.submission_id == submission.id)

@@ -671,7 +671,7 @@ def interim_approve(ctx: Ctx, review_id: int, *, seen_submission_id: int | None 
             code="wrong_state",
         ).about(document.id, review.id)
     submission = review.submissions[-1]
-    if _interim_approved(ctx, submission, stage):
+    if submission.interim_approved(stage.number):
         raise Refused(
             f"This draft of {document.reference} is already approved in the interim.",
             code="wrong_state",
@@ -822,16 +822,6 @@ def ask_approval(ctx: Ctx, review_id: int, *, how: str) -> Review:
     return review
 
 
-def _interim_approved(ctx: Ctx, submission: Submission, stage: Stage) -> bool:
-    return any(
-        d.level == stage.number and d.outcome == "interim_approved" for d in submission.decisions
-    )
-
-
-def _interim_approved_at_all(submission: Submission) -> bool:
-    return any(d.outcome == "interim_approved" for d in submission.decisions)
-
-
 def _slot(ctx: Ctx, review: Review, stage: Stage, on_behalf_of: int | None) -> int:
     """0 for a single decider; an approver's own id where several must approve. An admin
     coordinating several approvers decides for all of them (slot -1)."""
@@ -871,7 +861,7 @@ def _approve(ctx: Ctx, review: Review, submission: Submission) -> None:
     document.last_approved = decided_on
     document.next_review_due = add_months(decided_on, document.review_cycle_months)
     if submission.kind == "draft":
-        already = _interim_approved_at_all(submission)
+        already = submission.interim_approved()
         if not already:
             document.version = next_version(document.version)
             document.pending_publication_version = document.version
@@ -900,7 +890,7 @@ def _tell_outcome(
             review_id=review.id,
             payload={"decision_id": decision.id},
         )
-    if submission.kind == "draft" and not _interim_approved_at_all(submission):
+    if submission.kind == "draft" and not submission.interim_approved():
         enqueue(
             ctx.session,
             f"publish:{review.id}",
