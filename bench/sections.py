@@ -600,6 +600,10 @@ def latency(bench: Bench, *, samples: int, warmup: int = 30) -> None:
             for n in range(clicks):
                 for side in sims if n % 2 else reversed(list(sims)):
                     sim = sims[side]
+                    # Every sample, on either side, goes to a machine at rest: signoff's
+                    # outbox sent and Slack quiet. A sample sent straight after the last one
+                    # finds the caches warm and the cores awake, and would flatter its side.
+                    wait_idle(database, slack)
                     decisions = database.execute("SELECT count(*) FROM decisions").fetchone()[0]
                     updates = len(slack.calls_of("chat.update"))
                     started = time.perf_counter()
@@ -613,12 +617,12 @@ def latency(bench: Bench, *, samples: int, warmup: int = 30) -> None:
                             )
                         )
                         shown = wait_until(lambda u=updates: len(slack.calls_of("chat.update")) > u)
-                        wait_idle(database, slack)
                     if n >= warmup:
                         acks.setdefault((side, "Approve"), []).append(acked - started)
                         if side == "signoff":
                             committed.append(done - started)
                             updated.append(shown - started)
+                    wait_idle(database, slack)
                     answers = len(slack.calls)
                     started = time.perf_counter()
                     reply = sim.message(
@@ -628,7 +632,6 @@ def latency(bench: Bench, *, samples: int, warmup: int = 30) -> None:
                     assert reply.status == 200
                     if side == "signoff":
                         wait_until(lambda a=answers: len(slack.calls) > a)
-                        wait_idle(database, slack)
                     if n >= warmup:
                         acks.setdefault((side, "DM"), []).append(acked - started)
             database.close()
@@ -641,8 +644,8 @@ def latency(bench: Bench, *, samples: int, warmup: int = 30) -> None:
                 spread(values),
                 "-",
                 f"signed request over loopback HTTP to {served[side]} (waitress, 8 threads), "
-                f"time to the HTTP response, each sent with signoff idle (outbox sent, Slack "
-                f"quiet {SETTLE * 1000:.0f} ms); n={len(values)}",
+                f"time to the HTTP response, every sample on either side sent with signoff idle "
+                f"(outbox sent, Slack quiet {SETTLE * 1000:.0f} ms); n={len(values)}",
             )
         ratio = percentile(ours, 99) / percentile(floor, 99)
         line(
