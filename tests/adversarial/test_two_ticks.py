@@ -16,9 +16,9 @@ from sqlalchemy import create_engine, func, select
 from bot.platforms.slack.standin import SlackStandin
 from db.models import OutboxMessage
 from tests.adversarial.conftest import report
-from tests.adversarial.launcher import Launcher
 from tests.conftest import POSTGRES_URL
 from tests.e2e.conftest import base_env
+from tests.launcher import Launcher
 
 # The race that matters is PostgreSQL's (replicas share one server), so it runs the hundred
 # pairs; SQLite takes one writer at a time, and twenty pairs show the same there.

@@ -23,6 +23,7 @@ import pytest
 from bot.clock import FixedClock
 from bot.platforms.slack.simulator import SlackSimulator
 from bot.platforms.slack.standin import SlackStandin, SlackUser
+from tests.launcher import Launcher
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 LONDON = ZoneInfo("Europe/London")
@@ -57,6 +58,7 @@ class Signoff:
     workdir: Path
     clock: FixedClock
     server: Server | None = field(default=None, repr=False)
+    launcher: Launcher | None = field(default=None, repr=False)
 
     @property
     def today(self) -> date:
@@ -69,13 +71,10 @@ class Signoff:
         self.server.start(self.clock.now())
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", "--now", self.clock.now().isoformat(), *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=self.workdir,
+        """`signoff ARGS` at the tests' clock, as a process of its own (tests/launcher.py)."""
+        assert self.launcher is not None, "this signoff was made without a launcher"
+        result = self.launcher.run(
+            ["--now", self.clock.now().isoformat(), *args], env=self.env, cwd=self.workdir
         )
         if check and result.returncode != 0:
             raise AssertionError(f"signoff {' '.join(args)} failed:\n{result.stderr}")
@@ -107,6 +106,13 @@ def base_env(database_url: str, api_url: str) -> dict[str, str]:
         }
     )
     return env
+
+
+@pytest.fixture(scope="session")
+def launcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launcher]:
+    """One launcher for the session's `signoff` commands, started with the tests' environment."""
+    with Launcher(os.environ, tmp_path_factory.mktemp("launcher")) as started:
+        yield started
 
 
 @pytest.fixture
@@ -190,21 +196,29 @@ class Server:
 
 @pytest.fixture
 def signoff(
-    database_url: str, slack: SlackStandin, tmp_path: Path, clock: FixedClock
+    database_url: str,
+    slack: SlackStandin,
+    tmp_path: Path,
+    clock: FixedClock,
+    launcher: Launcher,
 ) -> Iterator[Signoff]:
     env = base_env(database_url, slack.base_url)
     server = Server(env, tmp_path)
     server.start(clock.now())
     sim = SlackSimulator(server.url + "/slack/events", SECRET, slack)
     try:
-        yield Signoff(server.url, env, slack, sim, tmp_path, clock, server)
+        yield Signoff(server.url, env, slack, sim, tmp_path, clock, server, launcher)
     finally:
         server.stop()
 
 
 @pytest.fixture
 def start_signoff(
-    database_url: str, slack: SlackStandin, tmp_path: Path, clock: FixedClock
+    database_url: str,
+    slack: SlackStandin,
+    tmp_path: Path,
+    clock: FixedClock,
+    launcher: Launcher,
 ) -> Iterator[Callable[..., Signoff]]:
     """`signoff serve` with settings of the test's own: `start_signoff(SIGNOFF_X="1")`; with
     `started=False` the test starts it (after importing a register, say)."""
@@ -225,7 +239,7 @@ def start_signoff(
         if started:
             server.start(clock.now())
         sim = SlackSimulator(server.url + "/slack/events", SECRET, slack)
-        return Signoff(server.url, env, slack, sim, tmp_path, clock, server)
+        return Signoff(server.url, env, slack, sim, tmp_path, clock, server, launcher)
 
     try:
         yield start

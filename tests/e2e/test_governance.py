@@ -226,7 +226,10 @@ def test_birmingham_a_trust_policy_is_consulted_on_then_approved_at_the_executiv
     # The papers went to the members two working days before (5 January): the chair's copy can
     # record; the others' are to read. They carry the second draft and the comments.
     papers = dm(signoff, "sita", "Executive Team: papers for Thu 7 Jan 2027")
-    assert "pol-001-v2" in texts(papers) and "Name the Caldicott Guardian." in texts(papers)
+    # The papers are brought up to date once the revision is recorded, by delivery afterwards.
+    signoff.slack.wait_for(lambda: "pol-001-v2" in texts(current(signoff, papers)))
+    papers = current(signoff, papers)
+    assert "Name the Caldicott Guardian." in texts(papers)
     assert "1 silent (taken as agreement)" in texts(papers)
     members_copy = dm(signoff, "sam", "Executive Team: papers for Thu 7 Jan 2027")
     assert '"type": "actions"' not in json.dumps(members_copy.blocks)

@@ -21,11 +21,16 @@ from bot.platforms.slack.standin import SlackStandin
 from tests.e2e.conftest import Server, Signoff, base_env
 from tests.e2e.test_observability import scrape, value
 from tests.e2e.test_review_path import lac_014, register, texts, tick, wait_for_dm
+from tests.launcher import Launcher
 
 
 @pytest.fixture
 def socket_signoff(
-    database_url: str, slack: SlackStandin, tmp_path: Path, clock: FixedClock
+    database_url: str,
+    slack: SlackStandin,
+    tmp_path: Path,
+    clock: FixedClock,
+    launcher: Launcher,
 ) -> Iterator[Signoff]:
     env = {
         **base_env(database_url, slack.base_url),
@@ -35,7 +40,9 @@ def socket_signoff(
     del env["SLACK_SIGNING_SECRET"]  # Socket Mode needs none
     run = Server(env, tmp_path, command="run", log_name="run.log")
     try:
-        yield Signoff(run.url, env, slack, SocketModeSimulator(slack), tmp_path, clock, run)
+        yield Signoff(
+            run.url, env, slack, SocketModeSimulator(slack), tmp_path, clock, run, launcher
+        )
     finally:
         run.stop()
 

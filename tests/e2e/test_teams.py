@@ -22,6 +22,7 @@ from bot.platforms.teams.simulator import Form, TeamsSimulator
 from bot.platforms.teams.standin import Activity, BotConnectorStandin, TeamsUser
 from tests.conftest import DEFAULT_START, POSTGRES_URL
 from tests.e2e.conftest import LONDON, Server, Signoff, base_env
+from tests.launcher import Launcher
 from tests.teams.schemas import card_problems
 
 pytestmark = pytest.mark.clock
@@ -75,7 +76,9 @@ class Teams(Signoff):
 
 
 @pytest.fixture(scope="module")
-def teams(tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path) -> Iterator[Teams]:
+def teams(
+    tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path, launcher: Launcher
+) -> Iterator[Teams]:
     if POSTGRES_URL:
         pytest.skip("the Teams module runs on its own SQLite database")
     workdir = tmp_path_factory.mktemp("teams")
@@ -96,7 +99,7 @@ def teams(tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path) -> I
     env.pop("SIGNOFF_DIGEST_CHANNEL", None)
     server = Server(env, workdir)
     server.start(clock.now())
-    running = Teams(server.url, env, None, None, workdir, clock, server)  # type: ignore[arg-type]
+    running = Teams(server.url, env, None, None, workdir, clock, server, launcher)  # type: ignore[arg-type]
     running.standin = standin
     running.teams = TeamsSimulator(server.url + "/api/messages", standin, clock.now)
     try:
