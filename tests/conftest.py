@@ -25,6 +25,7 @@ from bot.settings import Settings
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.models import Base
+from tests.launcher import Launcher
 
 POSTGRES_URL = os.environ.get("SIGNOFF_TEST_DATABASE_URL")
 
@@ -125,6 +126,13 @@ def clock(request: pytest.FixtureRequest) -> FixedClock:
 def _with_search_path(url: str, schema: str) -> str:
     joiner = "&" if "?" in url else "?"
     return f"{url}{joiner}options={quote(f'-csearch_path={schema}')}"
+
+
+@pytest.fixture(scope="session")
+def launcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launcher]:
+    """One launcher for the session's `signoff` commands, started with the tests' environment."""
+    with Launcher(os.environ, tmp_path_factory.mktemp("launcher")) as started:
+        yield started
 
 
 @pytest.fixture(scope="session")

@@ -108,13 +108,6 @@ def base_env(database_url: str, api_url: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
-def launcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launcher]:
-    """One launcher for the session's `signoff` commands, started with the tests' environment."""
-    with Launcher(os.environ, tmp_path_factory.mktemp("launcher")) as started:
-        yield started
-
-
 @pytest.fixture
 def slack() -> Iterator[SlackStandin]:
     standin = SlackStandin(users=list(USERS.values()))
