@@ -26,10 +26,8 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 CHARTS = "/charts/"
 TEAMS_PATH = "/api/messages"
-# The server's I/O thread sends a response only after the application has closed it; a
-# listener released at that moment takes the interpreter from it and the ack waits behind the
-# listener's first work (measured: p90 of a DM's ack 6 ms, not 2). A listener that starts this
-# much later lets the ack go first, and nobody sees 2 ms more before the answer.
+# A listener released once the ack is on the wire waits this much more before it runs, so that
+# the first of its work does not share a core with the last of the ack's.
 HEAD_START = 0.002
 # Slack's own payloads are a few kilobytes; a body beyond this is refused unread, so that nobody
 # can make signoff hold megabytes in memory (or hash them) for each request.
@@ -114,13 +112,19 @@ def _slack(
     # Bolt reads the body again, and verifies it again (cheaply), from here.
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
-    # The listeners Bolt starts wait until the ack has gone (see HEAD_START).
+    # The listeners Bolt starts wait until the ack has gone (_ThenRelease).
     held, token = logs.hold_listeners()
+    writers: list[Callable[[bytes], Any]] = []
+
+    def starting(*args: Any) -> Callable[[bytes], Any]:
+        writers.append(start_response(*args))
+        return writers[-1]
+
     try:
-        answer = slack(environ, start_response)
+        answer = slack(environ, starting)
     finally:
         logs.stop_holding(token)
-    return _ThenRelease(answer, held)
+    return _ThenRelease(answer, held, writers)
 
 
 def _signed(verifier: SignatureVerifier, body: bytes, environ: dict[str, Any]) -> bool:
@@ -154,11 +158,17 @@ def _well_formed(body: bytes, content_type: str) -> bool:
 
 class _ThenRelease:
     """A response that starts the listeners it held once the server has sent it: a WSGI server
-    closes the response after writing it (PEP 3333)."""
+    closes the response after writing its body (PEP 3333). An ack's body is empty, and waitress
+    writes the headers of an empty body only after closing it, so the headers are pushed out
+    first through start_response's `write`: otherwise a listener released at close takes the
+    interpreter from the thread that still has the whole answer to send."""
 
-    def __init__(self, answer: Iterable[bytes], held: list[Any]) -> None:
+    def __init__(
+        self, answer: Iterable[bytes], held: list[Any], writers: list[Callable[[bytes], Any]]
+    ) -> None:
         self._answer = answer
         self._held = held
+        self._writers = writers
 
     def __iter__(self) -> Iterator[bytes]:
         return iter(self._answer)
@@ -168,6 +178,8 @@ class _ThenRelease:
             close = getattr(self._answer, "close", None)
             if close is not None:
                 close()
+            for write in self._writers[-1:]:
+                write(b"")  # the headers now, if the body did not send them
         finally:
             logs.release(self._held, pause=HEAD_START)
 
