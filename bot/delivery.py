@@ -174,10 +174,10 @@ class Delivery:
             claimed = self._claim(at, limit=min(limit - taken, 50))
             if not claimed:
                 break
-            for row_id in claimed:
+            for row in claimed:
                 # Each row's log lines carry its key: set in a context of the row's own.
                 outcome, retry_at, cause = logs.in_own_context(
-                    self._deliver, row_id, now or self.runtime.now()
+                    self._deliver, row, now or self.runtime.now()
                 )
                 result.add(outcome, retry_at=retry_at, cause=cause)
                 taken += 1
@@ -185,7 +185,9 @@ class Delivery:
 
     # --- claiming -----------------------------------------------------------------------
 
-    def _claim(self, now: datetime, *, limit: int) -> list[int]:
+    def _claim(self, now: datetime, *, limit: int) -> list[OutboxMessage]:
+        """Claim up to `limit` due rows, in the order they are to go: the rows as claimed,
+        read by the claim itself rather than again one by one."""
         if limit <= 0:
             return []
         with self.runtime.sessions.begin() as session:
@@ -212,15 +214,16 @@ class Delivery:
                 ids += list(
                     session.scalars(staff.with_for_update(skip_locked=True) if postgres else staff)
                 )
-            if ids:
-                session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id.in_(ids))
-                    .values(
-                        claimed_until=now + self._claim_for, attempts=OutboxMessage.attempts + 1
-                    )
-                )
-            return ids
+            if not ids:
+                return []
+            claimed = session.scalars(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .values(claimed_until=now + self._claim_for, attempts=OutboxMessage.attempts + 1)
+                .returning(OutboxMessage)
+            )
+            by_id = {row.id: row for row in claimed}
+            return [by_id[row_id] for row_id in ids]
 
     def _staff_allowance(self, session: Session, now: datetime) -> int:
         """How many more messages to staff may go this minute: Slack takes about one message
@@ -240,13 +243,9 @@ class Delivery:
 
     # --- one row ------------------------------------------------------------------------
 
-    def _deliver(self, row_id: int, now: datetime) -> tuple[Outcome, datetime | None, str]:
+    def _deliver(self, row: OutboxMessage, now: datetime) -> tuple[Outcome, datetime | None, str]:
         """Deliver one claimed row: its outcome, when a failed one is retried, and why one
         was parked."""
-        with self.runtime.sessions() as session:
-            row = session.get(OutboxMessage, row_id)
-            assert row is not None
-            session.expunge(row)
         logs.set_fields(outbox_key=row.key, review=row.review_id)
         try:
             if (row.audience or "").startswith("group:"):
