@@ -15,7 +15,7 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -40,7 +40,7 @@ from db.models import AgendaItem, Document, OutboxMessage, Person, PostedMessage
 from workflow import uptake
 from workflow.outbox import enqueue
 from workflow.people import person_for_email
-from workflow.responsibilities import deputy_on
+from workflow.responsibilities import deputies_on, deputy_on
 from workflow.reviews import acting_owner_id
 from workflow.words import counted
 
@@ -140,6 +140,15 @@ class DeliveryResult:
         return "; ".join(parts)
 
 
+@dataclass(frozen=True)
+class Deputies:
+    """Who stood in for the claimed rows' people on the day they were claimed, read with the
+    claim: a row for someone with no deputy, nearly every row, then asks nothing more."""
+
+    day: date
+    of: dict[int, int] = field(default_factory=dict)  # person id -> their deputy's
+
+
 class Delivery:
     """Delivers the outbox on every platform the deployment serves (`platforms`); a Slack
     client given alone is Slack's."""
@@ -171,13 +180,13 @@ class Delivery:
         taken = 0
         while taken < limit:
             at = now or self.runtime.now()
-            claimed = self._claim(at, limit=min(limit - taken, 50))
+            claimed, deputies = self._claim(at, limit=min(limit - taken, 50))
             if not claimed:
                 break
             for row in claimed:
                 # Each row's log lines carry its key: set in a context of the row's own.
                 outcome, retry_at, cause = logs.in_own_context(
-                    self._deliver, row, now or self.runtime.now()
+                    self._deliver, row, now or self.runtime.now(), deputies
                 )
                 result.add(outcome, retry_at=retry_at, cause=cause)
                 taken += 1
@@ -185,11 +194,12 @@ class Delivery:
 
     # --- claiming -----------------------------------------------------------------------
 
-    def _claim(self, now: datetime, *, limit: int) -> list[OutboxMessage]:
+    def _claim(self, now: datetime, *, limit: int) -> tuple[list[OutboxMessage], Deputies]:
         """Claim up to `limit` due rows, in the order they are to go: the rows as claimed,
-        read by the claim itself rather than again one by one."""
+        read by the claim itself rather than again one by one, and their people's deputies."""
+        today = now.astimezone(self.runtime.settings.timezone).date()
         if limit <= 0:
-            return []
+            return [], Deputies(today)
         with self.runtime.sessions.begin() as session:
             due = (
                 select(OutboxMessage.id)
@@ -215,7 +225,7 @@ class Delivery:
                     session.scalars(staff.with_for_update(skip_locked=True) if postgres else staff)
                 )
             if not ids:
-                return []
+                return [], Deputies(today)
             claimed = session.scalars(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(ids))
@@ -223,7 +233,9 @@ class Delivery:
                 .returning(OutboxMessage)
             )
             by_id = {row.id: row for row in claimed}
-            return [by_id[row_id] for row_id in ids]
+            people = {row.person_id for row in by_id.values() if row.person_id is not None}
+            deputies = Deputies(today, deputies_on(session, people, today))
+            return [by_id[row_id] for row_id in ids], deputies
 
     def _staff_allowance(self, session: Session, now: datetime) -> int:
         """How many more messages to staff may go this minute: Slack takes about one message
@@ -243,7 +255,9 @@ class Delivery:
 
     # --- one row ------------------------------------------------------------------------
 
-    def _deliver(self, row: OutboxMessage, now: datetime) -> tuple[Outcome, datetime | None, str]:
+    def _deliver(
+        self, row: OutboxMessage, now: datetime, deputies: Deputies
+    ) -> tuple[Outcome, datetime | None, str]:
         """Deliver one claimed row: its outcome, when a failed one is retried, and why one
         was parked."""
         logs.set_fields(outbox_key=row.key, review=row.review_id)
@@ -255,7 +269,7 @@ class Delivery:
             if row.audience in ("admins", "escalation") or self._to_members(row):
                 self._expand(row, now)
                 return Outcome.HANDED_ON, None, ""
-            elif row.person_id is not None and self._to_deputy(row, now):
+            elif row.person_id is not None and self._to_deputy(row, now, deputies):
                 return Outcome.HANDED_ON, None, ""
             elif row.audience == "review_messages":
                 self._refresh(row, now)
@@ -366,13 +380,16 @@ class Delivery:
             self._own_user: str | None = client.auth_test().get("user_id")
         return self._own_user
 
-    def _to_deputy(self, row: OutboxMessage, now: datetime) -> bool:
+    def _to_deputy(self, row: OutboxMessage, now: datetime, deputies: Deputies) -> bool:
         """While someone is away, what is for them goes to their deputy and they get a copy.
         Split into two rows, each once-only on its own."""
         if "deputy_of" in row.payload or "copy_to_deputy" in row.payload:
             return False
         assert row.person_id is not None
         today = now.astimezone(self.runtime.settings.timezone).date()
+        if today == deputies.day and row.person_id not in deputies.of:
+            return False
+        # Asked again where the rows are handed on: the one answer that acts is the newest.
         with self.runtime.sessions.begin() as session:
             deputy = deputy_on(session, row.person_id, today)
             if deputy is None:
