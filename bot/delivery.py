@@ -494,10 +494,10 @@ class Delivery:
         upload = getattr(platform, "upload_chart", None)
         if row.kind in CHART_KINDS and upload is not None:
             upload(row, found.room)
-        self._settle(row, now, posted=found)
-        if row.kind == "reminder":
+        stale = self._settle(row, now, posted=found)
+        if stale:
             try:
-                self._supersede(row.review_id)
+                self._collapse(stale)
             except (NotDelivered, Undeliverable, OSError) as error:
                 # The new reminder is out; the next update of the review collapses these.
                 log.warning("earlier reminders not yet collapsed: %s", error)
@@ -552,43 +552,31 @@ class Delivery:
         if review_id is None:
             return
         with self.runtime.sessions() as session:
-            reminders = session.scalars(
-                select(PostedMessage)
-                .where(
-                    PostedMessage.review_id == review_id,
-                    PostedMessage.kind.in_(("reminder", SUPERSEDED)),
-                )
-                .order_by(PostedMessage.id)
-            ).all()
-            latest = {(p.platform, _posted(p).room): p for p in reminders}
-            stale = [
-                (p.id, _posted(p), latest[(p.platform, _posted(p).room)].posted_at)
-                for p in reminders
-                if p.kind == "reminder" and p is not latest[(p.platform, _posted(p).room)]
-            ]
-            if not stale:
-                return
-            # The one line names the document, nothing else of the review: a summary would
-            # read the review's whole history for each reminder posted.
-            reference, title = session.execute(
-                select(Document.reference, Document.title)
-                .join(Review, Review.document_id == Document.id)
-                .where(Review.id == review_id)
-            ).one()
+            stale = _stale_reminders(session, review_id)
+        self._collapse(stale)
+
+    def _collapse(self, stale: list[Stale]) -> None:
+        """Draw each stale reminder as its one line, and record it so once it is drawn."""
         zone = self.runtime.settings.timezone
-        for posted_id, where, later in stale:
-            platform = self.platforms.get(where.platform)
-            draw = getattr(platform, "superseded", None)
-            if platform is None or draw is None:
-                continue
-            message = draw(reference, title, later.astimezone(zone).date())
-            platform.update(where, message)
-            with self.runtime.sessions.begin() as session:
-                session.execute(
-                    update(PostedMessage)
-                    .where(PostedMessage.id == posted_id)
-                    .values(kind=SUPERSEDED)
-                )
+        drawn: list[int] = []
+        try:
+            for reminder in stale:
+                platform = self.platforms.get(reminder.where.platform)
+                draw = getattr(platform, "superseded", None)
+                if platform is None or draw is None:
+                    continue
+                later = reminder.later.astimezone(zone).date()
+                platform.update(reminder.where, draw(reminder.reference, reminder.title, later))
+                drawn.append(reminder.posted_id)
+        finally:
+            # Those drawn before a failure stay recorded: they are not drawn again.
+            if drawn:
+                with self.runtime.sessions.begin() as session:
+                    session.execute(
+                        update(PostedMessage)
+                        .where(PostedMessage.id.in_(drawn))
+                        .values(kind=SUPERSEDED)
+                    )
 
     # --- settling -----------------------------------------------------------------------
 
@@ -599,7 +587,11 @@ class Delivery:
         *,
         posted: Posted | None = None,
         error: str | None = None,
-    ) -> None:
+    ) -> list[Stale]:
+        """Mark `row` sent, recording where it was `posted`. A reminder posted supersedes the
+        earlier ones about its review: those are read in the same transaction and returned,
+        to be collapsed once it has committed."""
+        stale: list[Stale] = []
         with self.runtime.sessions.begin() as session:
             session.execute(
                 update(OutboxMessage)
@@ -624,8 +616,11 @@ class Delivery:
                         meeting_id=row.payload.get("meeting_id"),
                     )
                 )
+                if row.kind == "reminder" and row.review_id is not None:
+                    stale = _stale_reminders(session, row.review_id)
         DELIVERED.labels("skipped" if error else "sent").inc()
         log.info("outbox row %s settled%s", row.id, f" ({error})" if error else "")
+        return stale
 
     def _failed(
         self, row: OutboxMessage, now: datetime, error: str
@@ -691,6 +686,39 @@ class Delivery:
                     payload={"problem": cause.problem, "fix": cause.fix, "code": cause.code},
                 )
         return Outcome.PARKED, None, cause.problem
+
+
+@dataclass(frozen=True)
+class Stale:
+    """A reminder a later one to the same place has superseded, still drawn in full."""
+
+    posted_id: int
+    where: Posted
+    later: datetime  # when the reminder that superseded it was posted
+    # The one line names the document, nothing else of the review: a summary would read the
+    # review's whole history for each reminder posted.
+    reference: str
+    title: str
+
+
+def _stale_reminders(session: Session, review_id: int) -> list[Stale]:
+    """The review's reminders that a later one to the same place has superseded."""
+    reminders = session.execute(
+        select(PostedMessage, Document.reference, Document.title)
+        .join(Review, Review.id == PostedMessage.review_id)
+        .join(Document, Document.id == Review.document_id)
+        .where(
+            PostedMessage.review_id == review_id,
+            PostedMessage.kind.in_(("reminder", SUPERSEDED)),
+        )
+        .order_by(PostedMessage.id)
+    ).all()
+    latest = {(p.platform, _posted(p).room): p for p, _, _ in reminders}
+    return [
+        Stale(p.id, _posted(p), latest[(p.platform, _posted(p).room)].posted_at, reference, title)
+        for p, reference, title in reminders
+        if p.kind == "reminder" and p is not latest[(p.platform, _posted(p).room)]
+    ]
 
 
 def _hand_on(
