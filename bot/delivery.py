@@ -141,12 +141,15 @@ class DeliveryResult:
 
 
 @dataclass(frozen=True)
-class Deputies:
-    """Who stood in for the claimed rows' people on the day they were claimed, read with the
-    claim: a row for someone with no deputy, nearly every row, then asks nothing more."""
+class Known:
+    """What the claim read about its rows' people: who stood in for them on the day they were
+    claimed, and where each is already known to be reached. A row for someone with no deputy
+    whom a platform already knows, nearly every row, then asks nothing more of the database
+    before it is drawn."""
 
     day: date
-    of: dict[int, int] = field(default_factory=dict)  # person id -> their deputy's
+    deputies: dict[int, int] = field(default_factory=dict)  # person id -> their deputy's
+    addresses: dict[tuple[str, int], Address] = field(default_factory=dict)  # platform, person
 
 
 class Delivery:
@@ -180,13 +183,13 @@ class Delivery:
         taken = 0
         while taken < limit:
             at = now or self.runtime.now()
-            claimed, deputies = self._claim(at, limit=min(limit - taken, 50))
+            claimed, known = self._claim(at, limit=min(limit - taken, 50))
             if not claimed:
                 break
             for row in claimed:
                 # Each row's log lines carry its key: set in a context of the row's own.
                 outcome, retry_at, cause = logs.in_own_context(
-                    self._deliver, row, now or self.runtime.now(), deputies
+                    self._deliver, row, now or self.runtime.now(), known
                 )
                 result.add(outcome, retry_at=retry_at, cause=cause)
                 taken += 1
@@ -194,12 +197,13 @@ class Delivery:
 
     # --- claiming -----------------------------------------------------------------------
 
-    def _claim(self, now: datetime, *, limit: int) -> tuple[list[OutboxMessage], Deputies]:
+    def _claim(self, now: datetime, *, limit: int) -> tuple[list[OutboxMessage], Known]:
         """Claim up to `limit` due rows, in the order they are to go: the rows as claimed,
-        read by the claim itself rather than again one by one, and their people's deputies."""
+        read by the claim itself rather than again one by one, and what is known of their
+        people."""
         today = now.astimezone(self.runtime.settings.timezone).date()
         if limit <= 0:
-            return [], Deputies(today)
+            return [], Known(today)
         with self.runtime.sessions.begin() as session:
             due = (
                 select(OutboxMessage.id)
@@ -225,7 +229,7 @@ class Delivery:
                     session.scalars(staff.with_for_update(skip_locked=True) if postgres else staff)
                 )
             if not ids:
-                return [], Deputies(today)
+                return [], Known(today)
             claimed = session.scalars(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(ids))
@@ -234,8 +238,16 @@ class Delivery:
             )
             by_id = {row.id: row for row in claimed}
             people = {row.person_id for row in by_id.values() if row.person_id is not None}
-            deputies = Deputies(today, deputies_on(session, people, today))
-            return [by_id[row_id] for row_id in ids], deputies
+            return [by_id[row_id] for row_id in ids], self._known(session, people, today)
+
+    def _known(self, session: Session, people: set[int], today: date) -> Known:
+        addresses = {}
+        for platform in self.platforms.values():
+            reached = getattr(platform, "reached", None)
+            if reached is not None and people:
+                found = reached(session, people)
+                addresses.update({(platform.name, pid): at for pid, at in found.items()})
+        return Known(today, deputies_on(session, people, today), addresses)
 
     def _staff_allowance(self, session: Session, now: datetime) -> int:
         """How many more messages to staff may go this minute: Slack takes about one message
@@ -256,7 +268,7 @@ class Delivery:
     # --- one row ------------------------------------------------------------------------
 
     def _deliver(
-        self, row: OutboxMessage, now: datetime, deputies: Deputies
+        self, row: OutboxMessage, now: datetime, known: Known
     ) -> tuple[Outcome, datetime | None, str]:
         """Deliver one claimed row: its outcome, when a failed one is retried, and why one
         was parked."""
@@ -269,14 +281,14 @@ class Delivery:
             if row.audience in ("admins", "escalation") or self._to_members(row):
                 self._expand(row, now)
                 return Outcome.HANDED_ON, None, ""
-            elif row.person_id is not None and self._to_deputy(row, now, deputies):
+            elif row.person_id is not None and self._to_deputy(row, now, known):
                 return Outcome.HANDED_ON, None, ""
             elif row.audience == "review_messages":
                 self._refresh(row, now)
                 self._settle(row, now)
                 return Outcome.UPDATED, None, ""
             else:
-                return self._post(row, now)
+                return self._post(row, now, known)
         except Undeliverable as refused:
             if (row.audience or "").startswith("user:") and refused.cause.about_person:
                 # Someone in a staff group the platform will not deliver to (deactivated, a
@@ -380,14 +392,14 @@ class Delivery:
             self._own_user: str | None = client.auth_test().get("user_id")
         return self._own_user
 
-    def _to_deputy(self, row: OutboxMessage, now: datetime, deputies: Deputies) -> bool:
+    def _to_deputy(self, row: OutboxMessage, now: datetime, known: Known) -> bool:
         """While someone is away, what is for them goes to their deputy and they get a copy.
         Split into two rows, each once-only on its own."""
         if "deputy_of" in row.payload or "copy_to_deputy" in row.payload:
             return False
         assert row.person_id is not None
         today = now.astimezone(self.runtime.settings.timezone).date()
-        if today == deputies.day and row.person_id not in deputies.of:
+        if today == known.day and row.person_id not in known.deputies:
             return False
         # Asked again where the rows are handed on: the one answer that acts is the newest.
         with self.runtime.sessions.begin() as session:
@@ -440,7 +452,9 @@ class Delivery:
                 found.append((platform, room))
         return found
 
-    def _person(self, row: OutboxMessage, now: datetime) -> tuple[Platform, Address] | None:
+    def _person(
+        self, row: OutboxMessage, now: datetime, known: Known
+    ) -> tuple[Platform, Address] | None:
         """Where one person is reached: where signoff knows them (Teams, where the app was
         installed for them; Slack, by their e-mail), or None."""
         assert row.person_id is not None
@@ -449,12 +463,16 @@ class Delivery:
         for platform in order:
             if wanted not in (None, platform.name):
                 continue
-            address = platform.reach(row.person_id, now)
+            address = known.addresses.get((platform.name, row.person_id))
+            if address is None:
+                address = platform.reach(row.person_id, now)
             if address is not None:
                 return platform, address
         return None
 
-    def _post(self, row: OutboxMessage, now: datetime) -> tuple[Outcome, datetime | None, str]:
+    def _post(
+        self, row: OutboxMessage, now: datetime, known: Known
+    ) -> tuple[Outcome, datetime | None, str]:
         if row.audience is not None:
             rooms = self._rooms(row)
             if not rooms:
@@ -477,7 +495,7 @@ class Delivery:
                 return Outcome.HANDED_ON, None, ""
             platform, address = rooms[0]
         else:
-            reached = self._person(row, now)
+            reached = self._person(row, now, known)
             if reached is None:
                 if self._to_acting_owner(row, now):
                     return Outcome.HANDED_ON, None, ""
