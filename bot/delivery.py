@@ -241,9 +241,9 @@ class Delivery:
             return [by_id[row_id] for row_id in ids], self._known(session, people, today)
 
     def _known(self, session: Session, people: set[int], today: date) -> Known:
-        addresses = {}
+        addresses: dict[tuple[str, int], Address] = {}
         for platform in self.platforms.values():
-            reached = getattr(platform, "reached", None)
+            reached = getattr(platform, "reached", None)  # a platform may not say ahead
             if reached is not None and people:
                 found = reached(session, people)
                 addresses.update({(platform.name, pid): at for pid, at in found.items()})
@@ -401,7 +401,8 @@ class Delivery:
         today = now.astimezone(self.runtime.settings.timezone).date()
         if today == known.day and row.person_id not in known.deputies:
             return False
-        # Asked again where the rows are handed on: the one answer that acts is the newest.
+        # Asked again in the transaction that hands the row on, so that what it writes
+        # follows the deputies as they stand then.
         with self.runtime.sessions.begin() as session:
             deputy = deputy_on(session, row.person_id, today)
             if deputy is None:
