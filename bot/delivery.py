@@ -15,7 +15,7 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -40,7 +40,7 @@ from db.models import AgendaItem, Document, OutboxMessage, Person, PostedMessage
 from workflow import uptake
 from workflow.outbox import enqueue
 from workflow.people import person_for_email
-from workflow.responsibilities import deputy_on
+from workflow.responsibilities import deputies_on, deputy_on
 from workflow.reviews import acting_owner_id
 from workflow.words import counted
 
@@ -140,6 +140,18 @@ class DeliveryResult:
         return "; ".join(parts)
 
 
+@dataclass(frozen=True)
+class Known:
+    """What the claim read about its rows' people: who stood in for them on the day they were
+    claimed, and where each is already known to be reached. A row for someone with no deputy
+    whom a platform already knows, nearly every row, then asks nothing more of the database
+    before it is drawn."""
+
+    day: date
+    deputies: dict[int, int] = field(default_factory=dict)  # person id -> their deputy's
+    addresses: dict[tuple[str, int], Address] = field(default_factory=dict)  # platform, person
+
+
 class Delivery:
     """Delivers the outbox on every platform the deployment serves (`platforms`); a Slack
     client given alone is Slack's."""
@@ -171,13 +183,13 @@ class Delivery:
         taken = 0
         while taken < limit:
             at = now or self.runtime.now()
-            claimed = self._claim(at, limit=min(limit - taken, 50))
+            claimed, known = self._claim(at, limit=min(limit - taken, 50))
             if not claimed:
                 break
-            for row_id in claimed:
+            for row in claimed:
                 # Each row's log lines carry its key: set in a context of the row's own.
                 outcome, retry_at, cause = logs.in_own_context(
-                    self._deliver, row_id, now or self.runtime.now()
+                    self._deliver, row, now or self.runtime.now(), known
                 )
                 result.add(outcome, retry_at=retry_at, cause=cause)
                 taken += 1
@@ -185,9 +197,13 @@ class Delivery:
 
     # --- claiming -----------------------------------------------------------------------
 
-    def _claim(self, now: datetime, *, limit: int) -> list[int]:
+    def _claim(self, now: datetime, *, limit: int) -> tuple[list[OutboxMessage], Known]:
+        """Claim up to `limit` due rows, in the order they are to go: the rows as claimed,
+        read by the claim itself rather than again one by one, and what is known of their
+        people."""
+        today = now.astimezone(self.runtime.settings.timezone).date()
         if limit <= 0:
-            return []
+            return [], Known(today)
         with self.runtime.sessions.begin() as session:
             due = (
                 select(OutboxMessage.id)
@@ -212,15 +228,26 @@ class Delivery:
                 ids += list(
                     session.scalars(staff.with_for_update(skip_locked=True) if postgres else staff)
                 )
-            if ids:
-                session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id.in_(ids))
-                    .values(
-                        claimed_until=now + self._claim_for, attempts=OutboxMessage.attempts + 1
-                    )
-                )
-            return ids
+            if not ids:
+                return [], Known(today)
+            claimed = session.scalars(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .values(claimed_until=now + self._claim_for, attempts=OutboxMessage.attempts + 1)
+                .returning(OutboxMessage)
+            )
+            by_id = {row.id: row for row in claimed}
+            people = {row.person_id for row in by_id.values() if row.person_id is not None}
+            return [by_id[row_id] for row_id in ids], self._known(session, people, today)
+
+    def _known(self, session: Session, people: set[int], today: date) -> Known:
+        addresses: dict[tuple[str, int], Address] = {}
+        for platform in self.platforms.values():
+            reached = getattr(platform, "reached", None)  # a platform may not say ahead
+            if reached is not None and people:
+                found = reached(session, people)
+                addresses.update({(platform.name, pid): at for pid, at in found.items()})
+        return Known(today, deputies_on(session, people, today), addresses)
 
     def _staff_allowance(self, session: Session, now: datetime) -> int:
         """How many more messages to staff may go this minute: Slack takes about one message
@@ -240,13 +267,11 @@ class Delivery:
 
     # --- one row ------------------------------------------------------------------------
 
-    def _deliver(self, row_id: int, now: datetime) -> tuple[Outcome, datetime | None, str]:
+    def _deliver(
+        self, row: OutboxMessage, now: datetime, known: Known
+    ) -> tuple[Outcome, datetime | None, str]:
         """Deliver one claimed row: its outcome, when a failed one is retried, and why one
         was parked."""
-        with self.runtime.sessions() as session:
-            row = session.get(OutboxMessage, row_id)
-            assert row is not None
-            session.expunge(row)
         logs.set_fields(outbox_key=row.key, review=row.review_id)
         try:
             if (row.audience or "").startswith("group:"):
@@ -256,14 +281,14 @@ class Delivery:
             if row.audience in ("admins", "escalation") or self._to_members(row):
                 self._expand(row, now)
                 return Outcome.HANDED_ON, None, ""
-            elif row.person_id is not None and self._to_deputy(row, now):
+            elif row.person_id is not None and self._to_deputy(row, now, known):
                 return Outcome.HANDED_ON, None, ""
             elif row.audience == "review_messages":
                 self._refresh(row, now)
                 self._settle(row, now)
                 return Outcome.UPDATED, None, ""
             else:
-                return self._post(row, now)
+                return self._post(row, now, known)
         except Undeliverable as refused:
             if (row.audience or "").startswith("user:") and refused.cause.about_person:
                 # Someone in a staff group the platform will not deliver to (deactivated, a
@@ -367,13 +392,17 @@ class Delivery:
             self._own_user: str | None = client.auth_test().get("user_id")
         return self._own_user
 
-    def _to_deputy(self, row: OutboxMessage, now: datetime) -> bool:
+    def _to_deputy(self, row: OutboxMessage, now: datetime, known: Known) -> bool:
         """While someone is away, what is for them goes to their deputy and they get a copy.
         Split into two rows, each once-only on its own."""
         if "deputy_of" in row.payload or "copy_to_deputy" in row.payload:
             return False
         assert row.person_id is not None
         today = now.astimezone(self.runtime.settings.timezone).date()
+        if today == known.day and row.person_id not in known.deputies:
+            return False
+        # Asked again in the transaction that hands the row on, so that what it writes
+        # follows the deputies as they stand then.
         with self.runtime.sessions.begin() as session:
             deputy = deputy_on(session, row.person_id, today)
             if deputy is None:
@@ -424,7 +453,9 @@ class Delivery:
                 found.append((platform, room))
         return found
 
-    def _person(self, row: OutboxMessage, now: datetime) -> tuple[Platform, Address] | None:
+    def _person(
+        self, row: OutboxMessage, now: datetime, known: Known
+    ) -> tuple[Platform, Address] | None:
         """Where one person is reached: where signoff knows them (Teams, where the app was
         installed for them; Slack, by their e-mail), or None."""
         assert row.person_id is not None
@@ -433,12 +464,16 @@ class Delivery:
         for platform in order:
             if wanted not in (None, platform.name):
                 continue
-            address = platform.reach(row.person_id, now)
+            address = known.addresses.get((platform.name, row.person_id))
+            if address is None:
+                address = platform.reach(row.person_id, now)
             if address is not None:
                 return platform, address
         return None
 
-    def _post(self, row: OutboxMessage, now: datetime) -> tuple[Outcome, datetime | None, str]:
+    def _post(
+        self, row: OutboxMessage, now: datetime, known: Known
+    ) -> tuple[Outcome, datetime | None, str]:
         if row.audience is not None:
             rooms = self._rooms(row)
             if not rooms:
@@ -461,7 +496,7 @@ class Delivery:
                 return Outcome.HANDED_ON, None, ""
             platform, address = rooms[0]
         else:
-            reached = self._person(row, now)
+            reached = self._person(row, now, known)
             if reached is None:
                 if self._to_acting_owner(row, now):
                     return Outcome.HANDED_ON, None, ""
@@ -478,10 +513,10 @@ class Delivery:
         upload = getattr(platform, "upload_chart", None)
         if row.kind in CHART_KINDS and upload is not None:
             upload(row, found.room)
-        self._settle(row, now, posted=found)
-        if row.kind == "reminder":
+        stale = self._settle(row, now, posted=found)
+        if stale:
             try:
-                self._supersede(row.review_id)
+                self._collapse(stale)
             except (NotDelivered, Undeliverable, OSError) as error:
                 # The new reminder is out; the next update of the review collapses these.
                 log.warning("earlier reminders not yet collapsed: %s", error)
@@ -536,43 +571,31 @@ class Delivery:
         if review_id is None:
             return
         with self.runtime.sessions() as session:
-            reminders = session.scalars(
-                select(PostedMessage)
-                .where(
-                    PostedMessage.review_id == review_id,
-                    PostedMessage.kind.in_(("reminder", SUPERSEDED)),
-                )
-                .order_by(PostedMessage.id)
-            ).all()
-            latest = {(p.platform, _posted(p).room): p for p in reminders}
-            stale = [
-                (p.id, _posted(p), latest[(p.platform, _posted(p).room)].posted_at)
-                for p in reminders
-                if p.kind == "reminder" and p is not latest[(p.platform, _posted(p).room)]
-            ]
-            if not stale:
-                return
-            # The one line names the document, nothing else of the review: a summary would
-            # read the review's whole history for each reminder posted.
-            reference, title = session.execute(
-                select(Document.reference, Document.title)
-                .join(Review, Review.document_id == Document.id)
-                .where(Review.id == review_id)
-            ).one()
+            stale = _stale_reminders(session, review_id)
+        self._collapse(stale)
+
+    def _collapse(self, stale: list[Stale]) -> None:
+        """Draw each stale reminder as its one line, and record it so once it is drawn."""
         zone = self.runtime.settings.timezone
-        for posted_id, where, later in stale:
-            platform = self.platforms.get(where.platform)
-            draw = getattr(platform, "superseded", None)
-            if platform is None or draw is None:
-                continue
-            message = draw(reference, title, later.astimezone(zone).date())
-            platform.update(where, message)
-            with self.runtime.sessions.begin() as session:
-                session.execute(
-                    update(PostedMessage)
-                    .where(PostedMessage.id == posted_id)
-                    .values(kind=SUPERSEDED)
-                )
+        drawn: list[int] = []
+        try:
+            for reminder in stale:
+                platform = self.platforms.get(reminder.where.platform)
+                draw = getattr(platform, "superseded", None)
+                if platform is None or draw is None:
+                    continue
+                later = reminder.later.astimezone(zone).date()
+                platform.update(reminder.where, draw(reminder.reference, reminder.title, later))
+                drawn.append(reminder.posted_id)
+        finally:
+            # Those drawn before a failure stay recorded: they are not drawn again.
+            if drawn:
+                with self.runtime.sessions.begin() as session:
+                    session.execute(
+                        update(PostedMessage)
+                        .where(PostedMessage.id.in_(drawn))
+                        .values(kind=SUPERSEDED)
+                    )
 
     # --- settling -----------------------------------------------------------------------
 
@@ -583,7 +606,11 @@ class Delivery:
         *,
         posted: Posted | None = None,
         error: str | None = None,
-    ) -> None:
+    ) -> list[Stale]:
+        """Mark `row` sent, recording where it was `posted`. A reminder posted supersedes the
+        earlier ones about its review: those are read in the same transaction and returned,
+        to be collapsed once it has committed."""
+        stale: list[Stale] = []
         with self.runtime.sessions.begin() as session:
             session.execute(
                 update(OutboxMessage)
@@ -608,8 +635,11 @@ class Delivery:
                         meeting_id=row.payload.get("meeting_id"),
                     )
                 )
+                if row.kind == "reminder" and row.review_id is not None:
+                    stale = _stale_reminders(session, row.review_id)
         DELIVERED.labels("skipped" if error else "sent").inc()
         log.info("outbox row %s settled%s", row.id, f" ({error})" if error else "")
+        return stale
 
     def _failed(
         self, row: OutboxMessage, now: datetime, error: str
@@ -675,6 +705,39 @@ class Delivery:
                     payload={"problem": cause.problem, "fix": cause.fix, "code": cause.code},
                 )
         return Outcome.PARKED, None, cause.problem
+
+
+@dataclass(frozen=True)
+class Stale:
+    """A reminder a later one to the same place has superseded, still drawn in full."""
+
+    posted_id: int
+    where: Posted
+    later: datetime  # when the reminder that superseded it was posted
+    # The one line names the document, nothing else of the review: a summary would read the
+    # review's whole history for each reminder posted.
+    reference: str
+    title: str
+
+
+def _stale_reminders(session: Session, review_id: int) -> list[Stale]:
+    """The review's reminders that a later one to the same place has superseded."""
+    reminders = session.execute(
+        select(PostedMessage, Document.reference, Document.title)
+        .join(Review, Review.id == PostedMessage.review_id)
+        .join(Document, Document.id == Review.document_id)
+        .where(
+            PostedMessage.review_id == review_id,
+            PostedMessage.kind.in_(("reminder", SUPERSEDED)),
+        )
+        .order_by(PostedMessage.id)
+    ).all()
+    latest = {(p.platform, _posted(p).room): p for p, _, _ in reminders}
+    return [
+        Stale(p.id, _posted(p), latest[(p.platform, _posted(p).room)].posted_at, reference, title)
+        for p, reference, title in reminders
+        if p.kind == "reminder" and p is not latest[(p.platform, _posted(p).room)]
+    ]
 
 
 def _hand_on(

@@ -178,6 +178,18 @@ def deputy_on(session, person_id: int, day: date) -> int | None:  # type: ignore
     )
 
 
+def deputies_on(session, person_ids: set[int], day: date) -> dict[int, int]:  # type: ignore[no-untyped-def]
+    """`deputy_on` for many people at once: each who has a deputy on `day`, with them."""
+    if not person_ids:
+        return {}
+    named = session.execute(
+        select(Deputy.person_id, Deputy.deputy_id)
+        .where(Deputy.person_id.in_(person_ids), Deputy.starts_on <= day, Deputy.ends_on >= day)
+        .order_by(Deputy.id)
+    )
+    return {person_id: deputy_id for person_id, deputy_id in named}  # the latest named wins
+
+
 def covering(deputy: type[Deputy], deputy_id: Any, day: date) -> ColumnElement[bool]:
     """Where `deputy_id` (a person's id, or a column holding one) is a deputy on `day`."""
     return and_(deputy.deputy_id == deputy_id, deputy.starts_on <= day, deputy.ends_on >= day)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from db.models import (
     AgendaItem,
@@ -178,7 +178,10 @@ def person_ref(person: Person | None) -> PersonRef | None:
 
 
 def review_summary(session: Session, review_id: int, governance: Governance) -> ReviewSummary:
-    review = session.get(Review, review_id)
+    # The document and the approvers come with the review: each message drawn reads them.
+    review = session.get(
+        Review, review_id, options=[joinedload(Review.document), joinedload(Review.approvers)]
+    )
     if review is None:
         raise LookupError(f"no review {review_id}")
     document = review.document

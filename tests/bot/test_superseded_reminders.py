@@ -4,10 +4,11 @@ earlier one becomes one line once a later one is posted, and is not updated agai
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from bot.platforms import SLACK, NotDelivered
 from bot.platforms.slack.blocks.kit import day
 from db.models import Review
 from scheduler.runner import run_due_jobs
@@ -51,3 +52,49 @@ def test_earlier_reminders_collapse_to_one_line_and_stay_out_of_later_updates(
     assert latest.ts in updated
     assert not {m.ts for m in earlier} & set(updated)
     assert "Review submitted: LAC-033" in json.dumps(latest.blocks)
+
+
+def test_a_reminder_slack_would_not_collapse_is_collapsed_with_the_next_one(
+    services, slack, clock, monkeypatch
+):
+    runtime = services.runtime
+    zone = runtime.settings.timezone
+    today = clock.now().astimezone(zone).date()
+    import_register(
+        runtime.ctx(Actor(None, "test", is_admin=True)),
+        [row("LAC-033", next_review_due=today - timedelta(days=20))],
+    )
+    platform = services.delivery.platforms[SLACK]
+    update = platform.update
+    refused: list[int] = []  # which of the collapsing updates Slack refuses, counted from 1
+
+    def flaky(posted, message):  # type: ignore[no-untyped-def]
+        flaky.calls += 1
+        if flaky.calls in refused:
+            raise NotDelivered("Slack said internal_error")
+        return update(posted, message)
+
+    flaky.calls = 0
+    monkeypatch.setattr(platform, "update", flaky)
+
+    def remind(on: date, refuse: list[int]) -> list[str]:
+        """The tick of `on`, Slack refusing the updates numbered in `refuse`: what it updated."""
+        refused[:] = refuse
+        flaky.calls = 0
+        before = len(slack.calls_of("chat.update"))
+        clock.set(datetime.combine(on, time(9, 30), tzinfo=zone))
+        run_due_jobs(services, clock.now())
+        return [c.args["ts"] for c in slack.calls_of("chat.update")[before:]]
+
+    owner = USERS["owner"].id
+    remind(today, [])
+    assert remind(today + timedelta(days=1), [1]) == []  # the new one is out all the same
+    first, second = [m for m in slack.dms_to(owner) if "LAC-033" in m.text]
+    assert "Submit draft" in json.dumps(first.blocks)
+    # The next reminder collapses both; Slack refuses the second, so only the first is done.
+    assert remind(today + timedelta(days=8), [2]) == [first.ts]
+    assert len(first.blocks) == 1 and "Submit draft" in json.dumps(second.blocks)
+    # And the one after collapses what is left, leaving what was collapsed alone.
+    third = [m for m in slack.dms_to(owner) if "LAC-033" in m.text][2]
+    assert remind(today + timedelta(days=15), []) == [second.ts, third.ts]
+    assert len(second.blocks) == 1 and len(third.blocks) == 1

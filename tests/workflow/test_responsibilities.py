@@ -13,7 +13,7 @@ from db.models import AuditEvent, Decision, Person
 from tests.factories import APPROVER, NOW, OWNER, SLT, STRANGER, Register, row
 from workflow.context import SYSTEM
 from workflow.errors import Refused
-from workflow.responsibilities import deputy_on, person_left, set_deputy
+from workflow.responsibilities import deputies_on, deputy_on, person_left, set_deputy
 from workflow.reviews import decide, open_review, submit_no_changes
 from workflow.states import Action, State
 from workflow.summaries import review_summary
@@ -33,6 +33,29 @@ def test_a_deputy_stands_in_for_the_period_and_not_a_day_longer(runtime):
     assert stranger.stands_in_for == frozenset({approver_id})
     later = runtime.actor_for_email(STRANGER, now=NOW + timedelta(days=8))
     assert later.stands_in_for == frozenset()
+
+
+def test_deputies_of_many_people_are_whom_each_one_asked_alone_would_name(runtime):
+    register = Register(runtime)
+    register.add(row())
+    start = NOW.date()
+    set_deputy(register.ctx(APPROVER), deputy_email=STRANGER, starts_on=start, ends_on=start)
+    # Named later for a longer spell: the latest named wins where they overlap.
+    set_deputy(
+        register.ctx(APPROVER), deputy_email=SLT, starts_on=start, ends_on=start + timedelta(1)
+    )
+    document = register.document()
+    people = {document.approver_id, document.owner_id}
+    with runtime.sessions() as session:
+        for day in (start, start + timedelta(1), start + timedelta(2)):
+            alone = {p: deputy_on(session, p, day) for p in people}
+            assert deputies_on(session, people, day) == {
+                p: d for p, d in alone.items() if d is not None
+            }
+        assert deputies_on(session, people, start)[document.approver_id] == deputy_on(
+            session, document.approver_id, start
+        )
+        assert deputies_on(session, set(), start) == {}
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.parking import NOTICE_KIND, Cause, Channel
 from bot.platforms import SLACK, Address, NotDelivered, Posted, Rendered, Undeliverable
@@ -55,6 +57,16 @@ class SlackPlatform:
                 zone=self.runtime.settings.timezone,
             )
         return Address(SLACK, user, person_id=person_id) if user else None
+
+    def reached(self, session: Session, people: set[int]) -> dict[int, Address]:
+        """Those of `people` already matched to a Slack user, where `reach` would find them:
+        read in the caller's `session`, once for many. A Slack ID, once found, stays."""
+        found = session.execute(
+            select(Person.id, Person.slack_user_id).where(
+                Person.id.in_(people), Person.slack_user_id.is_not(None)
+            )
+        )
+        return {pid: Address(SLACK, user, person_id=pid) for pid, user in found if user}
 
     def room_for(self, audience: str) -> Address | None:
         if audience.startswith("user:"):  # one member of a staff group, by their Slack ID
