@@ -19,16 +19,22 @@ from workflow.register_sync import import_register
 from workflow.reviews import submit_no_changes
 
 
+def late_review(runtime, clock):  # type: ignore[no-untyped-def]
+    """LAC-033 in the register, its review 20 days late: its first morning's date."""
+    today = clock.now().astimezone(runtime.settings.timezone).date()
+    import_register(
+        runtime.ctx(Actor(None, "test", is_admin=True)),
+        [row("LAC-033", next_review_due=today - timedelta(days=20))],
+    )
+    return today
+
+
 def test_earlier_reminders_collapse_to_one_line_and_stay_out_of_later_updates(
     services, slack, clock
 ):
     runtime = services.runtime
     zone = runtime.settings.timezone
-    today = clock.now().astimezone(zone).date()
-    import_register(
-        runtime.ctx(Actor(None, "test", is_admin=True)),
-        [row("LAC-033", next_review_due=today - timedelta(days=20))],
-    )
+    today = late_review(runtime, clock)
     days = [today + timedelta(days=n) for n in range(0, 22)]
     for each in days:
         clock.set(datetime.combine(each, time(9, 30), tzinfo=zone))
@@ -59,11 +65,7 @@ def test_a_reminder_slack_would_not_collapse_is_collapsed_with_the_next_one(
 ):
     runtime = services.runtime
     zone = runtime.settings.timezone
-    today = clock.now().astimezone(zone).date()
-    import_register(
-        runtime.ctx(Actor(None, "test", is_admin=True)),
-        [row("LAC-033", next_review_due=today - timedelta(days=20))],
-    )
+    today = late_review(runtime, clock)
     platform = services.delivery.platforms[SLACK]
     update = platform.update
     refused: list[int] = []  # which of the collapsing updates Slack refuses, counted from 1
