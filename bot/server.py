@@ -178,8 +178,8 @@ class _ThenRelease:
             close = getattr(self._answer, "close", None)
             if close is not None:
                 close()
-            for write in self._writers[-1:]:
-                write(b"")  # the headers now, if the body did not send them
+            if self._writers:  # the headers now, if the body did not send them
+                self._writers[-1](b"")
         finally:
             logs.release(self._held, pause=HEAD_START)
 
