@@ -237,3 +237,13 @@ def year(_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory):  # t
             with admin.begin() as connection:
                 connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin.dispose()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    """The adversarial tests' counts, whatever the run's verbosity."""
+    from tests.adversarial.conftest import REPORTED
+
+    if REPORTED:
+        terminalreporter.section("adversarial counts")
+        for said in REPORTED:
+            terminalreporter.write_line(said)

@@ -116,6 +116,13 @@ def tracebacks(log: Path) -> list[str]:
     return [chunk[:2000] for chunk in text.split("Traceback (most recent call last)")[1:]]
 
 
+# Every count reported this session, for the summary at the end of the run (tests/conftest.py).
+REPORTED: list[str] = []
+
+
 def report(name: str, counts: dict[str, Any]) -> None:
-    """Print a test's counts in one line, for the suite's output (pytest -s, or on failure)."""
-    print(f"\n[adversarial] {name}: {json.dumps(counts, sort_keys=True)}")
+    """A test's counts in one line: printed (pytest -s, or on failure) and kept for the run's
+    summary, so that a quiet run (-q, as CI's) still shows them."""
+    said = f"[adversarial] {name}: {json.dumps(counts, sort_keys=True)}"
+    REPORTED.append(said)
+    print("\n" + said)
