@@ -10,7 +10,7 @@ from slack_bolt import App, BoltContext
 from sqlalchemy.orm import Session
 
 from bot.platforms.slack.app import Services
-from bot.platforms.slack.blocks.home import HomeData, home_view
+from bot.platforms.slack.blocks.home import PER_SECTION, HomeData, Listed, home_view
 from handlers.common import render_for, services
 from workflow import queries, uptake
 from workflow.rounds import open_rounds
@@ -37,6 +37,9 @@ def publish_home(svc: Services, user_id: str) -> None:
         def summaries(ids: list[int]) -> list:  # type: ignore[type-arg]
             return [review_summary(session, rid, svc.runtime.rules) for rid in ids]
 
+        def listed(ids: list[int]) -> Listed:
+            return Listed(summaries(ids[:PER_SECTION]), len(ids))
+
         rules = svc.runtime.rules
         # Bodies that meet are not "awaiting your decision": their chair records from the
         # meeting's papers, so those items show under the body instead.
@@ -49,10 +52,10 @@ def publish_home(svc: Services, user_id: str) -> None:
             if actor.is_admin or actor.emails & set(rules.body(key).members)
         ]
         data = HomeData(
-            to_review=summaries(queries.reviews_to_do(session, actor.person_id)),
-            to_decide=summaries(queries.reviews_to_decide(session, actor.person_id, deciding)),
+            to_review=listed(queries.reviews_to_do(session, actor.person_id)),
+            to_decide=listed(queries.reviews_to_decide(session, actor.person_id, deciding)),
             with_bodies=[
-                (rules.name_of(key), summaries(queries.reviews_with(session, key)))
+                (rules.name_of(key), listed(queries.reviews_with(session, key)))
                 for key in sits_on
                 if key not in deciding or actor.is_admin
             ],

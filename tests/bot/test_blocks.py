@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.platforms.slack.blocks import meetings, modals, periodic, replies
-from bot.platforms.slack.blocks.home import HomeData, home_view
+from bot.platforms.slack.blocks.home import HomeData, Listed, home_view
 from bot.platforms.slack.blocks.kit import clip, render, section
 from bot.platforms.slack.blocks.registry import BUILDERS
 from bot.platforms.slack.blocks.reviews import Render
@@ -384,11 +384,11 @@ def document(n: int, area: str = "Children in Care") -> DocumentView:
 
 def test_the_home_tab_fits_in_a_hundred_blocks_for_the_busiest_admin():
     many = [summary(review_id=n, stage="meeting") for n in range(60)]
-    bodies = [(f"{LONG_NAME} {n}", many) for n in range(8)]
+    bodies = [(f"{LONG_NAME} {n}", Listed.of(many)) for n in range(8)]
     view = home_view(
         HomeData(
-            to_review=many,
-            to_decide=many,
+            to_review=Listed.of(many),
+            to_decide=Listed.of(many),
             with_bodies=bodies,
             recent=many,
             is_admin=True,

@@ -44,11 +44,25 @@ PER_SECTION = 10
 
 
 @dataclass(frozen=True)
+class Listed:
+    """A list of reviews as the Home tab shows it: the first PER_SECTION summarised, and how
+    many it holds in all. Only those shown are summarised: an approver may have hundreds
+    waiting, and each summary costs queries."""
+
+    first: Sequence[ReviewSummary] = ()
+    total: int = 0
+
+    @classmethod
+    def of(cls, summaries: Sequence[ReviewSummary]) -> Listed:
+        return cls(tuple(summaries[:PER_SECTION]), len(summaries))
+
+
+@dataclass(frozen=True)
 class HomeData:
-    to_review: Sequence[ReviewSummary] = ()
-    to_decide: Sequence[ReviewSummary] = ()
+    to_review: Listed = Listed()
+    to_decide: Listed = Listed()
     # What waits for each body the person sits on (every body, for an admin): (name, reviews)
-    with_bodies: Sequence[tuple[str, Sequence[ReviewSummary]]] = ()
+    with_bodies: Sequence[tuple[str, Listed]] = ()
     recent: Sequence[ReviewSummary] = ()
     is_admin: bool = False
     counts: dict[str, int] = field(default_factory=dict)
@@ -89,17 +103,16 @@ def _item(summary: ReviewSummary, render_: Render, buttons: list[Any]) -> list[A
     return blocks
 
 
-def _list(
-    title: str, items: Sequence[ReviewSummary], render_: Render, buttons_for: Any, empty: str
-) -> list[Any]:
+def _list(title: str, items: Listed, render_: Render, buttons_for: Any, empty: str) -> list[Any]:
     blocks: list[Any] = [header(title)]
-    if not items:
+    if not items.total:
         blocks.append(context(empty))
-    for summary in items[:PER_SECTION]:
+    shown = items.first[:PER_SECTION]
+    for summary in shown:
         blocks.extend(_item(summary, render_, buttons_for(summary)))
-    if len(items) > PER_SECTION:
+    if items.total > len(shown):
         blocks.append(
-            context(f"\u2026and {len(items) - PER_SECTION} more: `/signoff mine` lists them all.")
+            context(f"\u2026and {items.total - len(shown)} more: `/signoff mine` lists them all.")
         )
     return blocks
 
