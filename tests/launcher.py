@@ -6,21 +6,31 @@ start-up. The launcher is one process that imports the command line once and the
 command, forks a child: a process of its own (its own PID, environment, working directory,
 database connections and output, killed and exited like any other) that runs `signoff`'s real
 `main`. The launcher itself starts no threads, so forking it is safe; it is started with the
-tests' environment, so a clock moved by `pytest --clock-at` is moved in its children too."""
+tests' environment, so a clock moved by `pytest --clock-at` is moved in its children too.
+
+A command is either run to its end (`run`, `run_together`) or started and left running
+(`start`: `signoff serve`, say), handed back as a `Launched` that is signalled, polled and waited
+for as a subprocess.Popen would be."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 _LAUNCHER = r"""
-import json, os, signal, sys
+import json, os, signal, sys, time
 import bot.cli
-# What nearly every command goes on to import: once here rather than in every child.
+# What nearly every command goes on to import, and what `serve` does: once here rather than in
+# every child.
 import bot.commands, bot.register_commands, bot.platforms.slack.services  # noqa: E401
+import bot.platforms.slack.app, bot.server, waitress  # noqa: E401
+from handlers import actions, commands, errors, events, home, views  # noqa: F401
 
 def start(job):
     pid = os.fork()
@@ -31,8 +41,12 @@ def start(job):
         os.chdir(job["cwd"])
         os.environ.clear()
         os.environ.update(job["env"])
+        quiet = os.open(os.devnull, os.O_RDONLY)  # not the launcher's own instructions
+        os.dup2(quiet, 0)
+        os.close(quiet)
+        mode = os.O_APPEND if job.get("append") else os.O_TRUNC
         for fd, name in ((1, "stdout"), (2, "stderr")):
-            out = os.open(job[name], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            out = os.open(job[name], os.O_WRONLY | os.O_CREAT | mode, 0o600)
             os.dup2(out, fd)
             os.close(out)
         if job.get("timeout"):
@@ -49,10 +63,27 @@ def start(job):
         sys.stderr.flush()
         os._exit(code)
 
+def reap(pid, timeout):
+    # The exit code of a started child once it has ended, or None if it runs on past `timeout`.
+    deadline = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.01)
+
 for line in sys.stdin:
-    children = [start(job) for job in json.loads(line)]
-    codes = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children]
-    print(json.dumps(codes), flush=True)
+    asked = json.loads(line)
+    if isinstance(asked, list):  # run these to their end
+        children = [start(job) for job in asked]
+        answer = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children]
+    elif "start" in asked:  # and leave it running
+        answer = start(asked["start"])
+    else:
+        answer = reap(asked["wait"], asked["timeout"])
+    print(json.dumps(answer), flush=True)
 """
 
 
@@ -68,6 +99,7 @@ class Launcher:
             text=True,
         )
         self.batches = 0
+        self._lock = threading.Lock()  # one question to the launcher, one answer, at a time
 
     def run_together(self, *argvs: Sequence[str]) -> list[tuple[int, str]]:
         """Start one `signoff` per argument list at the same moment; each one's exit code and
@@ -91,6 +123,23 @@ class Launcher:
             job["cwd"] = str(cwd)
         return self._batch([job], together=False)[0]
 
+    def start(
+        self, argv: Sequence[str], *, env: Mapping[str, str], cwd: Path, output: Path
+    ) -> Launched:
+        """`signoff ARGV` left running, its stdout and stderr appended to `output`."""
+        job = {"argv": list(argv), "env": dict(env), "cwd": str(cwd), "append": True}
+        job.update(stdout=str(output), stderr=str(output))
+        return Launched(self, self._ask({"start": job}), list(argv))
+
+    def _ask(self, question: object) -> object:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        with self._lock:
+            self.process.stdin.write(json.dumps(question) + "\n")
+            self.process.stdin.flush()
+            answer = self.process.stdout.readline()
+        assert answer, "the launcher died"
+        return json.loads(answer)
+
     def _batch(self, jobs: list[dict], *, together: bool) -> list[subprocess.CompletedProcess[str]]:  # type: ignore[type-arg]
         self.batches += 1
         files = []
@@ -102,13 +151,10 @@ class Launcher:
             stderr = stdout if together else stdout.with_suffix(".err")
             job.update(stdout=str(stdout), stderr=str(stderr))
             files.append((stdout, stderr))
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(json.dumps(jobs) + "\n")
-        self.process.stdin.flush()
-        answer = self.process.stdout.readline()
-        assert answer, "the launcher died"
+        codes = self._ask(jobs)
+        assert isinstance(codes, list)
         ended = []
-        for job, code, (stdout, stderr) in zip(jobs, json.loads(answer), files, strict=True):
+        for job, code, (stdout, stderr) in zip(jobs, codes, files, strict=True):
             out = stdout.read_text(errors="replace")
             err = "" if stderr == stdout else stderr.read_text(errors="replace")
             for path in {stdout, stderr}:
@@ -126,3 +172,38 @@ class Launcher:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class Launched:
+    """A `signoff` the launcher started and left running: signalled directly, and polled and
+    waited for through the launcher, whose child it is (the subprocess.Popen calls tests use)."""
+
+    def __init__(self, launcher: Launcher, pid: object, args: list[str]) -> None:
+        assert isinstance(pid, int)
+        self.launcher, self.pid, self.args = launcher, pid, args
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        return self._reap(0)
+
+    def wait(self, timeout: float | None = None) -> int:
+        code = self._reap(3600 if timeout is None else timeout)
+        if code is None:
+            raise subprocess.TimeoutExpired(self.args, timeout or 3600)
+        return code
+
+    def send_signal(self, signum: int) -> None:
+        if self.returncode is None:  # once reaped, its PID may be another process's
+            os.kill(self.pid, signum)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def _reap(self, timeout: float) -> int | None:
+        if self.returncode is None:
+            code = self.launcher._ask({"wait": self.pid, "timeout": timeout})
+            self.returncode = code if isinstance(code, int) else None
+        return self.returncode

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import random
 import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import timedelta
@@ -19,6 +18,7 @@ from bot.platforms.slack.standin import SlackStandin
 from db.models import OutboxMessage
 from tests.adversarial.conftest import report
 from tests.e2e.conftest import base_env, free_port
+from tests.launcher import Launched, Launcher
 
 HEADER = (
     "reference,title,type,service_area,owner_email,approver_email,review_cycle_months,"
@@ -29,7 +29,9 @@ KILLS = 20
 FAST = {"SIGNOFF_OUTBOX_CLAIM_SECONDS": "4"}
 
 
-def setup(database_url: str, slack: SlackStandin, tmp_path: Path, clock, count: int):  # type: ignore[no-untyped-def]
+def setup(  # type: ignore[no-untyped-def]
+    launcher: Launcher, database_url: str, slack: SlackStandin, tmp_path: Path, clock, count: int
+):
     env = {**base_env(database_url, slack.base_url), **FAST}
     start = clock.now()
     rows = [
@@ -38,19 +40,13 @@ def setup(database_url: str, slack: SlackStandin, tmp_path: Path, clock, count: 
         for n in range(count)
     ]
     (tmp_path / "register.csv").write_text("\n".join([HEADER, *rows]) + "\n")
-    run(env, tmp_path, clock, "import", "register.csv")
+    run(launcher, env, tmp_path, clock, "import", "register.csv")
     return env
 
 
-def run(env, cwd: Path, clock, *args: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "--now", clock.now().isoformat(), *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+def run(launcher: Launcher, env, cwd: Path, clock, *args: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+    """`signoff ARGS` at the clock's now, a process of its own (tests/launcher.py)."""
+    return launcher.run(["--now", clock.now().isoformat(), *args], env=env, cwd=cwd, timeout=180)
 
 
 def unsent(database_url: str) -> int:
@@ -71,19 +67,19 @@ def reminders(slack: SlackStandin) -> Counter[str]:
 
 
 def test_storms_of_429s_and_5xxs_then_recovery_lose_and_double_nothing(
-    database_url: str, slack: SlackStandin, tmp_path: Path, clock
+    database_url: str, slack: SlackStandin, tmp_path: Path, clock, launcher: Launcher
 ):
-    env = setup(database_url, slack, tmp_path, clock, 20)
+    env = setup(launcher, database_url, slack, tmp_path, clock, 20)
     ticks = []
     for status, times in ((429, 12), (503, 12), (500, 12)):
         slack.fail("chat.postMessage", status=status, times=times, retry_after=1)
-        ticks.append(run(env, tmp_path, clock, "tick"))
+        ticks.append(run(launcher, env, tmp_path, clock, "tick"))
         clock.set(clock.now() + timedelta(minutes=30))  # past the retry's backoff
     failed_calls = len(slack.calls_of("chat.postMessage"))
     posted_in_storm = sum(reminders(slack).values())
     slack.fail("chat.postMessage", status=200, times=0)  # the storm is over
     for _ in range(3):
-        ticks.append(run(env, tmp_path, clock, "tick"))
+        ticks.append(run(launcher, env, tmp_path, clock, "tick"))
         clock.set(clock.now() + timedelta(minutes=30))
     posted = reminders(slack)
     report(
@@ -106,20 +102,19 @@ def test_storms_of_429s_and_5xxs_then_recovery_lose_and_double_nothing(
 
 
 def test_tick_killed_at_twenty_random_moments_loses_and_doubles_nothing(
-    database_url: str, slack: SlackStandin, tmp_path: Path, clock
+    database_url: str, slack: SlackStandin, tmp_path: Path, clock, launcher: Launcher
 ):
     rng = random.Random(15)
-    env = setup(database_url, slack, tmp_path, clock, 40)
+    env = setup(launcher, database_url, slack, tmp_path, clock, 40)
     slack.delay("chat.postMessage", 0.15)  # each post made, then answered a moment later
     kills = 0
     for _ in range(KILLS):
         before = len(slack.calls_of("chat.postMessage"))
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "--now", clock.now().isoformat(), "tick"],
+        process = launcher.start(
+            ["--now", clock.now().isoformat(), "tick"],
             env=env,
             cwd=tmp_path,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            output=tmp_path / "tick.log",
         )
         slack.wait_for(
             lambda b=before, p=process: (
@@ -136,7 +131,7 @@ def test_tick_killed_at_twenty_random_moments_loses_and_doubles_nothing(
         clock.set(clock.now() + timedelta(minutes=1))  # the killed tick's claims lapse
     made_while_killing = sum(reminders(slack).values())
     slack.delay("chat.postMessage", 0)
-    final = run(env, tmp_path, clock, "tick")
+    final = run(launcher, env, tmp_path, clock, "tick")
     posted = reminders(slack)
     report(
         "tick killed mid-delivery",
@@ -157,12 +152,12 @@ def test_tick_killed_at_twenty_random_moments_loses_and_doubles_nothing(
 
 
 def test_serve_killed_at_twenty_random_moments_loses_and_doubles_nothing(
-    database_url: str, slack: SlackStandin, tmp_path: Path, clock
+    database_url: str, slack: SlackStandin, tmp_path: Path, clock, launcher: Launcher
 ):
     """`signoff serve` delivering the morning's reminders from its own scheduler, killed
     (SIGKILL) twenty times at random moments and started again a minute later each time."""
     rng = random.Random(16)
-    env = setup(database_url, slack, tmp_path, clock, 60)
+    env = setup(launcher, database_url, slack, tmp_path, clock, 60)
     local = clock.now().astimezone(ZoneInfo("Europe/London"))
     daily = max(local - timedelta(minutes=1), local.replace(hour=0, minute=0))
     env |= {
@@ -172,14 +167,13 @@ def test_serve_killed_at_twenty_random_moments_loses_and_doubles_nothing(
     }
     slack.delay("chat.postMessage", 0.15)
 
-    def serve() -> subprocess.Popen[bytes]:
+    def serve() -> Launched:
         now, port = clock.now().isoformat(), str(free_port())
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot", "--now", now, "--clock-runs", "serve", "--port", port],
+        return launcher.start(
+            ["--now", now, "--clock-runs", "serve", "--port", port],
             env=env,
             cwd=tmp_path,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            output=tmp_path / "serve.log",
         )
 
     kills = 0

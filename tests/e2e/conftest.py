@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -23,7 +22,7 @@ import pytest
 from bot.clock import FixedClock
 from bot.platforms.slack.simulator import SlackSimulator
 from bot.platforms.slack.standin import SlackStandin, SlackUser
-from tests.launcher import Launcher
+from tests.launcher import Launched, Launcher
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 LONDON = ZoneInfo("Europe/London")
@@ -123,8 +122,10 @@ class Server:
 
     env: dict[str, str]
     workdir: Path
+    # Starts the server as a process of its own without paying Python's start-up each time.
+    launcher: Launcher
     port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
+    process: Launched | None = None
     # The periodic jobs stay with `signoff tick` unless a test wants the server's own.
     scheduler: bool = False
     log_name: str = "serve.log"
@@ -142,25 +143,20 @@ class Server:
 
     def start(self, now: datetime) -> None:
         log_path = self.log_path
-        with log_path.open("a") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "bot",
-                    "--now",
-                    now.isoformat(),
-                    *(["--clock-runs"] if self.clock_runs else []),
-                    self.command,
-                    "--health-port" if self.command == "run" else "--port",
-                    str(self.port),
-                    *([] if self.scheduler else ["--no-scheduler"]),
-                ],
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=self.workdir,
-            )
+        self.process = self.launcher.start(
+            [
+                "--now",
+                now.isoformat(),
+                *(["--clock-runs"] if self.clock_runs else []),
+                self.command,
+                "--health-port" if self.command == "run" else "--port",
+                str(self.port),
+                *([] if self.scheduler else ["--no-scheduler"]),
+            ],
+            env=self.env,
+            cwd=self.workdir,
+            output=log_path,
+        )
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -196,7 +192,7 @@ def signoff(
     launcher: Launcher,
 ) -> Iterator[Signoff]:
     env = base_env(database_url, slack.base_url)
-    server = Server(env, tmp_path)
+    server = Server(env, tmp_path, launcher)
     server.start(clock.now())
     sim = SlackSimulator(server.url + "/slack/events", SECRET, slack)
     try:
@@ -224,6 +220,7 @@ def start_signoff(
         server = Server(
             env,
             tmp_path,
+            launcher,
             scheduler=scheduler,
             log_name=f"serve-{len(servers)}.log",
             clock_runs=clock_runs,

@@ -38,7 +38,7 @@ def socket_signoff(
         "SIGNOFF_SOCKET_PING_SECONDS": "0.5",
     }
     del env["SLACK_SIGNING_SECRET"]  # Socket Mode needs none
-    run = Server(env, tmp_path, command="run", log_name="run.log")
+    run = Server(env, tmp_path, launcher, command="run", log_name="run.log")
     try:
         yield Signoff(
             run.url, env, slack, SocketModeSimulator(slack), tmp_path, clock, run, launcher

@@ -97,7 +97,7 @@ def teams(
     for slack_only in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SIGNOFF_SLT_CHANNEL"):
         env.pop(slack_only, None)
     env.pop("SIGNOFF_DIGEST_CHANNEL", None)
-    server = Server(env, workdir)
+    server = Server(env, workdir, launcher)
     server.start(clock.now())
     running = Teams(server.url, env, None, None, workdir, clock, server, launcher)  # type: ignore[arg-type]
     running.standin = standin
