@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from bot.clock import FixedClock
 from bot.runtime import Runtime
@@ -136,7 +136,8 @@ def launcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launcher]:
 
 
 @pytest.fixture(scope="session")
-def _postgres_schema() -> Iterator[str | None]:
+def _postgres_schema() -> Iterator[tuple[str, Engine] | None]:
+    """A schema of the session's own, migrated, and an engine on it for emptying it."""
     if not POSTGRES_URL:
         yield None
         return
@@ -147,13 +148,28 @@ def _postgres_schema() -> Iterator[str | None]:
     url = _with_search_path(POSTGRES_URL, schema)
     engine = make_engine(url)
     upgrade(engine)
-    engine.dispose()
     try:
-        yield url
+        yield url, engine
     finally:
+        engine.dispose()
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def _emptied(engine: Engine) -> None:
+    """Every table emptied and every sequence set back to 1. DELETE rather than TRUNCATE: a
+    test leaves a few rows, and TRUNCATE gives each of the tables new files, which took 0.2 to
+    0.7 s a test against DELETE's 30 ms."""
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):  # those referring to others first
+            connection.execute(table.delete())
+        connection.execute(
+            text(
+                "SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) "
+                "FROM pg_sequences WHERE schemaname = current_schema()"
+            )
+        )
 
 
 @pytest.fixture(scope="session")
@@ -167,15 +183,14 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def database_url(_postgres_schema: str | None, _sqlite_template: Path, tmp_path: Path) -> str:
+def database_url(
+    _postgres_schema: tuple[str, Engine] | None, _sqlite_template: Path, tmp_path: Path
+) -> str:
     """A migrated, empty database of this test's own."""
     if _postgres_schema is not None:
-        engine = make_engine(_postgres_schema)
-        tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-        with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        engine.dispose()
-        return _postgres_schema
+        url, engine = _postgres_schema
+        _emptied(engine)
+        return url
     path = tmp_path / "signoff.db"
     shutil.copy(_sqlite_template, path)
     return f"sqlite:///{path}"
