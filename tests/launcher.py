@@ -41,9 +41,11 @@ def start(job):
         os.chdir(job["cwd"])
         os.environ.clear()
         os.environ.update(job["env"])
-        quiet = os.open(os.devnull, os.O_RDONLY)  # not the launcher's own instructions
-        os.dup2(quiet, 0)
-        os.close(quiet)
+        # What the command reads: its input if it was given one, never the launcher's own.
+        given = os.open(job.get("stdin") or os.devnull, os.O_RDONLY)
+        os.dup2(given, 0)
+        os.close(given)
+        sys.stdin = open(0, encoding="utf-8", closefd=False)
         mode = os.O_APPEND if job.get("append") else os.O_TRUNC
         for fd, name in ((1, "stdout"), (2, "stderr")):
             out = os.open(job[name], os.O_WRONLY | os.O_CREAT | mode, 0o600)
@@ -101,10 +103,21 @@ class Launcher:
         self.batches = 0
         self._lock = threading.Lock()  # one question to the launcher, one answer, at a time
 
-    def run_together(self, *argvs: Sequence[str]) -> list[tuple[int, str]]:
+    def run_together(
+        self,
+        *argvs: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> list[tuple[int, str]]:
         """Start one `signoff` per argument list at the same moment; each one's exit code and
         output (stdout and stderr together) once all have ended."""
-        ended = self._batch([{"argv": list(argv)} for argv in argvs], together=True)
+        jobs: list[dict[str, object]] = [{"argv": list(argv)} for argv in argvs]
+        for job in jobs:
+            if env is not None:
+                job["env"] = dict(env)
+            if cwd is not None:
+                job["cwd"] = str(cwd)
+        ended = self._batch(jobs, together=True)
         return [(run.returncode, run.stdout) for run in ended]
 
     def run(
@@ -114,9 +127,12 @@ class Launcher:
         env: Mapping[str, str] | None = None,
         cwd: Path | None = None,
         timeout: int = 120,
+        input: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """One `signoff ARGV`, as subprocess.run(..., capture_output=True, text=True) would."""
-        job = {"argv": list(argv), "timeout": timeout}
+        job: dict[str, object] = {"argv": list(argv), "timeout": timeout}
+        if input is not None:
+            job["input"] = input
         if env is not None:
             job["env"] = dict(env)
         if cwd is not None:
@@ -151,13 +167,17 @@ class Launcher:
             stderr = stdout if together else stdout.with_suffix(".err")
             job.update(stdout=str(stdout), stderr=str(stderr))
             files.append((stdout, stderr))
+            if "input" in job:
+                given = stdout.with_suffix(".in")
+                given.write_text(str(job.pop("input")), encoding="utf-8")
+                job["stdin"] = str(given)
         codes = self._ask(jobs)
         assert isinstance(codes, list)
         ended = []
         for job, code, (stdout, stderr) in zip(jobs, codes, files, strict=True):
             out = stdout.read_text(errors="replace")
             err = "" if stderr == stdout else stderr.read_text(errors="replace")
-            for path in {stdout, stderr}:
+            for path in {stdout, stderr, Path(str(job.get("stdin", stdout)))}:
                 path.unlink()
             ended.append(subprocess.CompletedProcess(job["argv"], code, out, err))
         return ended

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,6 +12,7 @@ import bot.platforms.slack.simulator
 import bot.platforms.slack.standin
 from bot.demo import session
 from tests.e2e import conftest as e2e
+from tests.launcher import Launcher
 
 # Run again with the machine's clock moved: .ci/clock-check.
 pytestmark = pytest.mark.clock
@@ -21,26 +20,16 @@ pytestmark = pytest.mark.clock
 WALKTHROUGH = Path(__file__).with_name("walkthrough.txt")
 
 
-def run_demo(script: Path, tmp_path: Path, now: datetime, *options: str) -> list[str]:
+def run_demo(
+    launcher: Launcher, script: Path, tmp_path: Path, now: datetime, *options: str
+) -> list[str]:
     env = {
         k: v
         for k, v in __import__("os").environ.items()
         if not k.startswith(("SIGNOFF_", "SLACK_")) and k != "DATABASE_URL"
     }
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "--now",
-            now.isoformat(),
-            "demo",
-            *options,
-            "--script",
-            str(script),
-        ],
-        capture_output=True,
-        text=True,
+    result = launcher.run(
+        ["--now", now.isoformat(), "demo", *options, "--script", str(script)],
         timeout=300,
         cwd=tmp_path,
         env=env,
@@ -56,8 +45,8 @@ def after(lines: list[str], step: str) -> str:
     return "\n".join(lines[start + 1 : end])
 
 
-def test_a_review_walks_from_reminder_to_slt_approval_and_publication(tmp_path, clock):
-    lines = run_demo(WALKTHROUGH, tmp_path, clock.now())
+def test_a_review_walks_from_reminder_to_slt_approval_and_publication(tmp_path, clock, launcher):
+    lines = run_demo(launcher, WALKTHROUGH, tmp_path, clock.now())
     olive = after(lines, "/as Olive")
     assert "Review due: LAC-014" in olive and "[1] Start review" in olive
     assert "Submit draft" in after(lines, "/press Submit draft for LAC-014")
@@ -88,10 +77,10 @@ def test_a_review_walks_from_reminder_to_slt_approval_and_publication(tmp_path, 
     assert "LAC-033 Children Missing from Care" in digest
 
 
-def test_a_step_that_cannot_be_done_is_answered_and_the_demo_goes_on(tmp_path, clock):
+def test_a_step_that_cannot_be_done_is_answered_and_the_demo_goes_on(tmp_path, clock, launcher):
     script = tmp_path / "oops.txt"
     script.write_text("/press Approve\n/dance\n/as Nobody\n/as Amir\n/home\n")
-    lines = run_demo(script, tmp_path, clock.now())
+    lines = run_demo(launcher, script, tmp_path, clock.now())
     assert "  ! There is no 'Approve' button here." in lines
     assert any("There is no /dance here" in line for line in lines)
     assert "Who would you like to be?" in lines
@@ -114,7 +103,7 @@ def test_the_demo_and_the_end_to_end_tests_share_one_stand_in_and_one_simulator(
         ("merton", "Approval needed: LAC-014"),
     ],
 )
-def test_the_demo_runs_under_each_example_governance(tmp_path, clock, name, shown):
+def test_the_demo_runs_under_each_example_governance(tmp_path, clock, launcher, name, shown):
     """The same steps under each organisation's chain: the draft goes where that chain says."""
     script = tmp_path / "draft.txt"
     script.write_text(
@@ -122,16 +111,13 @@ def test_the_demo_runs_under_each_example_governance(tmp_path, clock, name, show
         "Link to draft: https://drafts.example.org/lac-014\n"
         "Summary of changes: Second reviews within three months.\n/submit\n/as Amir\n"
     )
-    lines = run_demo(script, tmp_path, clock.now(), "--governance", name)
+    lines = run_demo(launcher, script, tmp_path, clock.now(), "--governance", name)
     assert shown in "\n".join(lines), "\n".join(lines)
 
 
-def test_the_demo_refuses_a_governance_it_cannot_find(tmp_path, clock):
-    result = subprocess.run(
+def test_the_demo_refuses_a_governance_it_cannot_find(tmp_path, clock, launcher):
+    result = launcher.run(
         [
-            sys.executable,
-            "-m",
-            "bot",
             "--now",
             clock.now().isoformat(),
             "demo",
@@ -140,9 +126,6 @@ def test_the_demo_refuses_a_governance_it_cannot_find(tmp_path, clock):
             "--script",
             str(WALKTHROUGH),
         ],
-        capture_output=True,
-        text=True,
-        timeout=120,
         cwd=tmp_path,
     )
     assert result.returncode == 1

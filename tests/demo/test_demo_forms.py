@@ -5,7 +5,6 @@ where the person is."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,6 +15,7 @@ from rich.console import Console
 from bot.demo.session import Demo
 from bot.demo.terminal import interact
 from tests.demo.test_demo import after, run_demo
+from tests.launcher import Launcher
 
 pytestmark = pytest.mark.clock
 
@@ -42,20 +42,20 @@ def clean_env() -> dict[str, str]:
     }
 
 
-def typed_into_demo(text: str, tmp_path: Path, now: datetime) -> subprocess.CompletedProcess[str]:
+def typed_into_demo(
+    launcher: Launcher, text: str, tmp_path: Path, now: datetime
+) -> subprocess.CompletedProcess[str]:
     """The demo as someone types into it, field by field, with what they type on its input."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "--now", now.isoformat(), "demo"],
+    return launcher.run(
+        ["--now", now.isoformat(), "demo"],
         input=text,
-        capture_output=True,
-        text=True,
         timeout=300,
         cwd=tmp_path,
         env=clean_env(),
     )
 
 
-def test_every_signoff_word_answers_and_opens_its_form(tmp_path, clock):
+def test_every_signoff_word_answers_and_opens_its_form(tmp_path, clock, launcher):
     today = clock.now().astimezone(LONDON).date()
     steps = f"""\
 /signoff dacne
@@ -89,7 +89,7 @@ Details: Nothing on young people staying close.
 /submit
 /as Nobdy
 """
-    lines = run_demo(script(tmp_path, steps), tmp_path, clock.now())
+    lines = run_demo(launcher, script(tmp_path, steps), tmp_path, clock.now())
     assert "Unknown command" in after(lines, "/signoff dacne")
     assert "LAC-999" in after(lines, "/signoff show LAC-999")
     away = next(line for line in lines if line.startswith("> /signoff away"))
@@ -114,24 +114,24 @@ Details: Nothing on young people staying close.
     assert "There is no one called 'Nobdy'" in after(lines, "/as Nobdy")
 
 
-def test_a_number_presses_a_button_only_where_the_person_is(tmp_path, clock):
+def test_a_number_presses_a_button_only_where_the_person_is(tmp_path, clock, launcher):
     steps = "/as Olive\n/as Sita\n/press 1\n/as Olive\n/press 1\n"
-    lines = run_demo(script(tmp_path, steps), tmp_path, clock.now())
+    lines = run_demo(launcher, script(tmp_path, steps), tmp_path, clock.now())
     sita = lines[lines.index("> /as Sita") :]
     assert "There is no button 1 here" in after(sita, "/press 1")
     olive = sita[sita.index("> /as Olive") :]
     assert "(you pressed Start review)" in after(olive, "/press 1")
 
 
-def test_a_reply_in_the_thread_of_a_message_is_about_its_review(tmp_path, clock):
+def test_a_reply_in_the_thread_of_a_message_is_about_its_review(tmp_path, clock, launcher):
     steps = "/as Owen\n/reply LAC-030 by the end of next month\n/help\n"
-    lines = run_demo(script(tmp_path, steps), tmp_path, clock.now())
+    lines = run_demo(launcher, script(tmp_path, steps), tmp_path, clock.now())
     said = after(lines, "/reply LAC-030 by the end of next month")
     assert "(in thread)" in said and "Noted: you will finish LAC-030 by" in said
     assert "/reply" in after(lines, "/help")
 
 
-def test_typed_forms_cancel_when_asked_and_take_label_value_as_the_value(tmp_path, clock):
+def test_typed_forms_cancel_when_asked_and_take_label_value_as_the_value(tmp_path, clock, launcher):
     typed = "\n".join(
         [
             "/as Carl",
@@ -145,7 +145,7 @@ def test_typed_forms_cancel_when_asked_and_take_label_value_as_the_value(tmp_pat
             # Ctrl-D inside the form: the input ends at its first field
         ]
     )
-    result = typed_into_demo(typed + "\n", tmp_path, clock.now())
+    result = typed_into_demo(launcher, typed + "\n", tmp_path, clock.now())
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     out = result.stdout

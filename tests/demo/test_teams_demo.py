@@ -4,32 +4,30 @@ end-to-end tests use, its Adaptive Cards drawn as text."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from tests.demo.test_demo import after
+from tests.launcher import Launcher
 
 pytestmark = pytest.mark.clock
 
 WALKTHROUGH = Path(__file__).with_name("teams_walkthrough.txt")
 
 
-def test_the_teams_demo_walks_a_review_from_draft_to_the_slt(tmp_path: Path, clock):
+def test_the_teams_demo_walks_a_review_from_draft_to_the_slt(
+    tmp_path: Path, clock, launcher: Launcher
+):
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("SIGNOFF_", "SLACK_", "TEAMS_")) and k != "DATABASE_URL"
     }
     now: datetime = clock.now()
-    result = subprocess.run(
+    result = launcher.run(
         [
-            sys.executable,
-            "-m",
-            "bot",
             "--now",
             now.isoformat(),
             "demo",
@@ -38,8 +36,6 @@ def test_the_teams_demo_walks_a_review_from_draft_to_the_slt(tmp_path: Path, clo
             "--script",
             str(WALKTHROUGH),
         ],
-        capture_output=True,
-        text=True,
         timeout=300,
         cwd=tmp_path,
         env=env,

@@ -3,8 +3,6 @@ Once per period, nothing lost when killed mid-delivery, nothing twice from two c
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import date, timedelta
@@ -15,6 +13,7 @@ import pytest
 from bot.platforms.slack.standin import SlackStandin
 from tests.conftest import POSTGRES_URL, _with_search_path
 from tests.e2e.conftest import DIGEST_CHANNEL, USERS, base_env
+from tests.launcher import Launcher
 
 MONDAY = date(2026, 11, 23)
 HEADER = (
@@ -36,15 +35,8 @@ def env(database_url: str, slack: SlackStandin) -> dict[str, str]:
     return base_env(database_url, slack.base_url)
 
 
-def cli(env: dict[str, str], cwd: Path, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+def cli(launcher: Launcher, env: dict[str, str], cwd: Path, *args: str) -> str:
+    result = launcher.run(list(args), env=env, cwd=cwd, timeout=180)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -56,15 +48,16 @@ def row(reference: str, due: date, owner: str = "owner@example.org") -> str:
     )
 
 
-def import_rows(env: dict[str, str], tmp_path: Path, rows: list[str]) -> None:
+def import_rows(launcher: Launcher, env: dict[str, str], tmp_path: Path, rows: list[str]) -> None:
     path = tmp_path / "register.csv"
     path.write_text("\n".join([HEADER, *rows]) + "\n")
-    cli(env, tmp_path, "import", str(path))
+    cli(launcher, env, tmp_path, "import", str(path))
 
 
 @pytest.mark.clock  # run again with the machine's clock moved: .ci/clock-check
-def test_the_morning_run_reminds_escalates_and_digests_exactly_once(env, slack, tmp_path):
+def test_the_morning_run_reminds_escalates_and_digests_exactly_once(env, slack, tmp_path, launcher):
     import_rows(
+        launcher,
         env,
         tmp_path,
         [
@@ -73,7 +66,7 @@ def test_the_morning_run_reminds_escalates_and_digests_exactly_once(env, slack, 
             row("LATE-70", MONDAY - timedelta(days=70)),
         ],
     )
-    first = cli(env, tmp_path, "tick", "--now", f"{MONDAY}T09:05")
+    first = cli(launcher, env, tmp_path, "tick", "--now", f"{MONDAY}T09:05")
     assert "daily" in first and "digest" in first
     owner = slack.dms_to(USERS["owner"].id)
     assert any("DUE-42" in m.text and "in 42 days" in m.text for m in owner)
@@ -87,24 +80,24 @@ def test_the_morning_run_reminds_escalates_and_digests_exactly_once(env, slack, 
 
     posted = len(slack.posted_keys())
     for at in ("09:05", "11:30", "17:45"):
-        assert "daily" not in cli(env, tmp_path, "tick", "--now", f"{MONDAY}T{at}")
+        assert "daily" not in cli(launcher, env, tmp_path, "tick", "--now", f"{MONDAY}T{at}")
     assert len(slack.posted_keys()) == posted
     assert len(slack.messages_in(DIGEST_CHANNEL)) == 1
 
     # Before nine the next day nothing is due; at nine the day's run finds nothing new to say.
-    cli(env, tmp_path, "tick", "--now", f"{MONDAY + timedelta(days=1)}T08:00")
-    cli(env, tmp_path, "tick", "--now", f"{MONDAY + timedelta(days=1)}T09:00")
+    cli(launcher, env, tmp_path, "tick", "--now", f"{MONDAY + timedelta(days=1)}T08:00")
+    cli(launcher, env, tmp_path, "tick", "--now", f"{MONDAY + timedelta(days=1)}T09:00")
     assert len(slack.posted_keys()) == posted
 
 
 @pytest.mark.clock  # run again with the machine's clock moved: .ci/clock-check
-def test_after_three_weeks_off_only_what_is_due_now_is_sent(env, slack, tmp_path):
-    import_rows(env, tmp_path, [row("DOC-1", MONDAY + timedelta(days=20))])
-    cli(env, tmp_path, "tick", "--now", f"{MONDAY}T09:30")
+def test_after_three_weeks_off_only_what_is_due_now_is_sent(env, slack, tmp_path, launcher):
+    import_rows(launcher, env, tmp_path, [row("DOC-1", MONDAY + timedelta(days=20))])
+    cli(launcher, env, tmp_path, "tick", "--now", f"{MONDAY}T09:30")
     assert [k for k in slack.posted_keys() if k.startswith("reminder:")] == ["reminder:1:42"]
     # Off for three weeks: the 14-, 7- and 0-day stages and two Mondays' digests were missed.
     back = MONDAY + timedelta(days=21)
-    cli(env, tmp_path, "tick", "--now", f"{back}T09:30")
+    cli(launcher, env, tmp_path, "tick", "--now", f"{back}T09:30")
     keys = slack.posted_keys()
     assert [k for k in keys if k.startswith("reminder:")] == ["reminder:1:42", "reminder:1:0"]
     assert "reminder_note:1:overdue" in keys  # it became overdue while signoff was off
@@ -114,15 +107,18 @@ def test_after_three_weeks_off_only_what_is_due_now_is_sent(env, slack, tmp_path
     ]
 
 
-def test_a_tick_killed_while_delivering_loses_nothing_and_duplicates_nothing(env, slack, tmp_path):
-    import_rows(env, tmp_path, [row(f"DOC-{n}", MONDAY + timedelta(days=14 + n)) for n in range(6)])
+def test_a_tick_killed_while_delivering_loses_nothing_and_duplicates_nothing(
+    env, slack, tmp_path, launcher
+):
+    import_rows(
+        launcher,
+        env,
+        tmp_path,
+        [row(f"DOC-{n}", MONDAY + timedelta(days=14 + n)) for n in range(6)],
+    )
     slack.delay("chat.postMessage", 1.5)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "tick", "--now", f"{MONDAY}T09:30"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    process = launcher.start(
+        ["tick", "--now", f"{MONDAY}T09:30"], env=env, cwd=tmp_path, output=tmp_path / "tick.log"
     )
     # Kill it while Slack has taken a post but not yet answered it.
     slack.wait_for(lambda: len(slack.calls_of("chat.postMessage")) >= 2, timeout=60)
@@ -132,7 +128,7 @@ def test_a_tick_killed_while_delivering_loses_nothing_and_duplicates_nothing(env
     made = slack.posted_keys()
     assert 2 <= len(made) < 13  # some posted, not all
     slack.delay("chat.postMessage", 0)
-    cli(env, tmp_path, "tick", "--now", f"{MONDAY}T09:40")
+    cli(launcher, env, tmp_path, "tick", "--now", f"{MONDAY}T09:40")
     keys = slack.posted_keys()
     assert max(Counter(keys).values()) == 1, Counter(keys).most_common(3)
     reminded = [k.split(":")[1] for k in keys if k.startswith("reminder:")]
@@ -142,8 +138,9 @@ def test_a_tick_killed_while_delivering_loses_nothing_and_duplicates_nothing(env
     assert slack.calls_of("conversations.history")
 
 
-def test_two_ticks_at_the_same_moment_post_every_message_once(env, slack, tmp_path):
+def test_two_ticks_at_the_same_moment_post_every_message_once(env, slack, tmp_path, launcher):
     import_rows(
+        launcher,
         env,
         tmp_path,
         [
@@ -152,15 +149,9 @@ def test_two_ticks_at_the_same_moment_post_every_message_once(env, slack, tmp_pa
         ],
     )
     slack.delay("chat.postMessage", 0.02)
-    args = [sys.executable, "-m", "bot", "tick", "--now", f"{MONDAY}T09:30"]
-    both = [
-        subprocess.Popen(
-            args, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        for _ in range(2)
-    ]
-    outputs = [p.communicate(timeout=300) for p in both]
-    assert all(p.returncode == 0 for p in both), outputs
+    args = ["tick", "--now", f"{MONDAY}T09:30"]
+    both = launcher.run_together(args, args, env=env, cwd=tmp_path)
+    assert all(code == 0 for code, _ in both), both
     keys = slack.posted_keys()
     assert max(Counter(keys).values()) == 1, Counter(keys).most_common(3)
     assert len([k for k in keys if k.startswith("reminder:")]) == 40
@@ -168,29 +159,19 @@ def test_two_ticks_at_the_same_moment_post_every_message_once(env, slack, tmp_pa
 
 
 @pytest.mark.clock  # run again with the machine's clock moved: .ci/clock-check
-def test_serve_runs_the_due_jobs_itself_and_a_bad_schedule_stops_it(env, slack, tmp_path):
+def test_serve_runs_the_due_jobs_itself_and_a_bad_schedule_stops_it(env, slack, tmp_path, launcher):
     import signal
 
     from tests.e2e.conftest import free_port
 
-    import_rows(env, tmp_path, [row("DUE-NOW", MONDAY + timedelta(days=42))])
+    import_rows(launcher, env, tmp_path, [row("DUE-NOW", MONDAY + timedelta(days=42))])
     # Started at 09:30 with the daily run at 09:00: it catches up on the morning's run at once.
     env = {**env, "SIGNOFF_DAILY_AT": "09:00"}
-    serve = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "--now",
-            f"{MONDAY}T09:30",
-            "serve",
-            "--port",
-            str(free_port()),
-        ],
+    serve = launcher.start(
+        ["--now", f"{MONDAY}T09:30", "serve", "--port", str(free_port())],
         env=env,
         cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        output=tmp_path / "serve.log",
     )
     try:
         slack.wait_for(
@@ -201,12 +182,10 @@ def test_serve_runs_the_due_jobs_itself_and_a_bad_schedule_stops_it(env, slack, 
         serve.wait(timeout=20)
     # A schedule that cannot be read stops start-up with one line naming it.
     (tmp_path / "signoff.toml").write_text('slt_meetings = "every other blue moon"\n')
-    bad = subprocess.run(
-        [sys.executable, "-m", "bot", "serve", "--port", str(free_port())],
+    bad = launcher.run(
+        ["serve", "--port", str(free_port())],
         env={k: v for k, v in env.items() if k != "SIGNOFF_SLT_MEETINGS"},
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
         timeout=60,
     )
     assert bad.returncode == 1
@@ -215,7 +194,9 @@ def test_serve_runs_the_due_jobs_itself_and_a_bad_schedule_stops_it(env, slack, 
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="advisory locks are PostgreSQL's")
-def test_a_signoff_in_another_schema_does_not_hold_up_this_ones_jobs(env, slack, tmp_path):
+def test_a_signoff_in_another_schema_does_not_hold_up_this_ones_jobs(
+    env, slack, tmp_path, launcher
+):
     from slack_sdk import WebClient
 
     from bot.platforms.slack.app import Services
@@ -224,7 +205,7 @@ def test_a_signoff_in_another_schema_does_not_hold_up_this_ones_jobs(env, slack,
     from db.engine import make_engine, make_sessionmaker
     from scheduler.runner import runner_lock
 
-    import_rows(env, tmp_path, [row("DUE-42", MONDAY + timedelta(days=42))])
+    import_rows(launcher, env, tmp_path, [row("DUE-42", MONDAY + timedelta(days=42))])
     # Another signoff on the same database, in a schema of its own, is running its jobs.
     url = _with_search_path(POSTGRES_URL or "", "public")
     engine = make_engine(url)
@@ -235,7 +216,7 @@ def test_a_signoff_in_another_schema_does_not_hold_up_this_ones_jobs(env, slack,
     try:
         with runner_lock(other) as held:
             assert held
-            said = cli(env, tmp_path, "tick", "--now", f"{MONDAY}T09:30")
+            said = cli(launcher, env, tmp_path, "tick", "--now", f"{MONDAY}T09:30")
     finally:
         engine.dispose()
     assert "another signoff is running the jobs" not in said
