@@ -48,6 +48,10 @@ def main() -> None:
     databases = args.databases.split(",")
     bench = sections.Bench(postgres=args.postgres)
     print(f"signoff bench, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    print(
+        f"this machine's yardstick: {sections.yardstick():.0f} ms (a fixed pure-Python workload, "
+        "best of 5; compare it before comparing figures from another run)"
+    )
     if "latency" in chosen:
         sections.latency(bench, samples=args.samples)
     if "sql" in chosen:

@@ -40,6 +40,25 @@ def line(figure: str, value: str, target: str, method: str, ok: bool | None = No
     print(f"      method: {method}")
 
 
+def yardstick() -> float:
+    """Milliseconds a fixed pure-Python workload takes here, best of 5: what the machine itself
+    contributes, so that figures measured on different machines, or on one machine on
+    different days, can be compared."""
+    import timeit
+
+    rows = [
+        {"reference": f"DOC-{n:06d}", "title": f"Document {n}", "due": n % 365} for n in range(2000)
+    ]
+
+    def work() -> None:
+        for _ in range(5):
+            json.loads(json.dumps(rows))
+        sorted(rows, key=lambda row: (row["due"], row["reference"]))
+        sum(i * i for i in range(200_000))
+
+    return min(timeit.repeat(work, number=1, repeat=5)) * 1000
+
+
 def register_csv(path: Path, documents: int, *, due: int = DUE) -> None:
     """`documents` rows; the first `due` fall due between 60 days ago and 42 days ahead (the
     window of reminders), the rest 400 days or more ahead, out of every window this bench
