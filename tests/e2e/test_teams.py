@@ -16,10 +16,12 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from dateutil.relativedelta import relativedelta
+from sqlalchemy import create_engine, func, select
 
 from bot.clock import FixedClock
 from bot.platforms.teams.simulator import Form, TeamsSimulator
 from bot.platforms.teams.standin import Activity, BotConnectorStandin, TeamsUser
+from db.models import PostedMessage
 from tests.conftest import DEFAULT_START, POSTGRES_URL
 from tests.e2e.conftest import LONDON, Server, Signoff, base_env
 from tests.launcher import Launcher
@@ -59,6 +61,28 @@ class Teams(Signoff):
             return hits if len(hits) >= count else None
 
         return self.standin.wait_for(found)[-1]
+
+    def recorded(self, card: Activity) -> Activity:
+        """`card` once signoff has recorded that it posted it. Teams shows a card before the
+        bot has its id back, but nobody presses a button in those few milliseconds; a test
+        would, and be answered about a card signoff does not know yet."""
+        engine = create_engine(self.env["DATABASE_URL"])
+        try:
+
+            def known() -> bool:
+                with engine.connect() as connection:
+                    return bool(
+                        connection.scalar(
+                            select(func.count())
+                            .select_from(PostedMessage)
+                            .where(PostedMessage.message_id == card.id)
+                        )
+                    )
+
+            self.standin.wait_for(known)
+        finally:
+            engine.dispose()
+        return card
 
     def export(self) -> dict[str, dict[str, str]]:
         rows = csv.DictReader(io.StringIO(self.cli("export", "-").stdout))
