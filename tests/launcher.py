@@ -111,13 +111,7 @@ class Launcher:
     ) -> list[tuple[int, str]]:
         """Start one `signoff` per argument list at the same moment; each one's exit code and
         output (stdout and stderr together) once all have ended."""
-        jobs: list[dict[str, object]] = [{"argv": list(argv)} for argv in argvs]
-        for job in jobs:
-            if env is not None:
-                job["env"] = dict(env)
-            if cwd is not None:
-                job["cwd"] = str(cwd)
-        ended = self._batch(jobs, together=True)
+        ended = self._batch([_job(argv, env, cwd) for argv in argvs], together=True)
         return [(run.returncode, run.stdout) for run in ended]
 
     def run(
@@ -130,13 +124,9 @@ class Launcher:
         input: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """One `signoff ARGV`, as subprocess.run(..., capture_output=True, text=True) would."""
-        job: dict[str, object] = {"argv": list(argv), "timeout": timeout}
+        job = _job(argv, env, cwd, timeout=timeout)
         if input is not None:
             job["input"] = input
-        if env is not None:
-            job["env"] = dict(env)
-        if cwd is not None:
-            job["cwd"] = str(cwd)
         return self._batch([job], together=False)[0]
 
     def start(
@@ -192,6 +182,19 @@ class Launcher:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _job(
+    argv: Sequence[str], env: Mapping[str, str] | None, cwd: Path | None, **more: object
+) -> dict[str, object]:
+    """One command for the launcher; the launcher's own environment and directory unless
+    others are given."""
+    job: dict[str, object] = {"argv": list(argv), **more}
+    if env is not None:
+        job["env"] = dict(env)
+    if cwd is not None:
+        job["cwd"] = str(cwd)
+    return job
 
 
 class Launched:
