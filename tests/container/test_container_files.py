@@ -50,6 +50,16 @@ def test_the_image_is_built_in_one_stage_and_run_from_another_as_a_user():
     assert {".git", ".venv", "tests"} <= set(ignored)
 
 
+def test_the_image_keeps_its_compiled_bytecode():
+    # It runs with PYTHONDONTWRITEBYTECODE as a user who cannot write to /opt/signoff: without
+    # bytecode built in, every command and health probe compiles everything from source again.
+    build, run = stages()
+    runs = " && ".join(args for instruction, args in build if instruction == "RUN")
+    assert "compileall" in runs and "/opt/signoff/lib" in runs
+    assert "__pycache__" not in runs
+    assert ("COPY", "--from=build /opt/signoff /opt/signoff") in run
+
+
 def test_compose_migrates_once_then_serves_and_has_a_socket_mode_profile():
     compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
     services = compose["services"]
