@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select, text
 
 from bot.runtime import Runtime
-from db.models import Document, Person, Review
+from db.models import Base, Document, Person, Review
 from workflow.consultations import respond
 from workflow.context import SYSTEM, Actor, Ctx
 from workflow.governance import APPROVER as GOV_APPROVER
@@ -54,6 +55,40 @@ def row(reference: str = "LAC-014", **overrides: object) -> RegisterRow:
     }
     values.update(overrides)
     return RegisterRow(**values)  # type: ignore[arg-type]
+
+
+# Every row of every table, by table: a state the use cases built, kept to be put back.
+Rows = dict[str, list[dict[str, Any]]]
+
+
+def saved_rows(engine: Engine) -> Rows:
+    with engine.connect() as connection:
+        return {
+            table.name: [dict(found) for found in connection.execute(table.select()).mappings()]
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def restore_rows(engine: Engine, rows: Rows) -> None:
+    """Put back the rows `saved_rows` kept, in place of whatever the database holds, ids and
+    all; on PostgreSQL each sequence then goes on from the largest id, as it would have."""
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):  # those referring to others first
+            connection.execute(table.delete())
+        for table in Base.metadata.sorted_tables:
+            if rows.get(table.name):
+                connection.execute(table.insert(), rows[table.name])
+        if connection.dialect.name != "postgresql":
+            return  # SQLite's integer keys go on from the largest by themselves
+        for table in Base.metadata.sorted_tables:
+            if [column.name for column in table.primary_key.columns] == ["id"]:
+                connection.execute(
+                    text(
+                        "SELECT setval(pg_get_serial_sequence(:table, 'id'), "
+                        f'COALESCE((SELECT max(id) FROM "{table.name}"), 0) + 1, false)'
+                    ),
+                    {"table": table.name},
+                )
 
 
 def governed(runtime: Runtime, governance: Governance) -> Runtime:

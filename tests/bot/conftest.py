@@ -6,7 +6,7 @@ import pytest
 
 from bot.platforms.slack.app import Services, build_client
 from bot.platforms.slack.standin import SlackStandin
-from bot.runtime import Runtime
+from tests.conftest import started
 from tests.e2e.conftest import DIGEST_CHANNEL, SLT_CHANNEL, USERS
 
 
@@ -19,7 +19,7 @@ def slack():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def services(settings, clock, slack):  # type: ignore[no-untyped-def]
+def services(settings, clock, slack, _test_database):  # type: ignore[no-untyped-def]
     settings = settings.model_copy(
         update={
             "slack_bot_token": "xoxb-test",
@@ -28,6 +28,6 @@ def services(settings, clock, slack):  # type: ignore[no-untyped-def]
             "slt_channel": SLT_CHANNEL,
         }
     )
-    runtime = Runtime.start(settings, clock=clock)
+    runtime = started(settings, clock, _test_database)
     yield Services(runtime, build_client(runtime))
     runtime.engine.dispose()
