@@ -57,6 +57,23 @@ def row(reference: str = "LAC-014", **overrides: object) -> RegisterRow:
     return RegisterRow(**values)  # type: ignore[arg-type]
 
 
+def emptied(engine: Engine) -> None:
+    """Every table emptied and every sequence set back to 1 (SQLite's integer keys start again
+    from 1 by themselves). DELETE rather than TRUNCATE: a test leaves a few rows, and TRUNCATE
+    gives each of PostgreSQL's tables new files, which took 0.2 to 0.7 s a test against
+    DELETE's 30 ms."""
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):  # those referring to others first
+            connection.execute(table.delete())
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                text(
+                    "SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) "
+                    "FROM pg_sequences WHERE schemaname = current_schema()"
+                )
+            )
+
+
 # Every row of every table, by table: a state the use cases built, kept to be put back.
 Rows = dict[str, list[dict[str, Any]]]
 
@@ -72,9 +89,8 @@ def saved_rows(engine: Engine) -> Rows:
 def restore_rows(engine: Engine, rows: Rows) -> None:
     """Put back the rows `saved_rows` kept, in place of whatever the database holds, ids and
     all; on PostgreSQL each sequence then goes on from the largest id, as it would have."""
+    emptied(engine)
     with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):  # those referring to others first
-            connection.execute(table.delete())
         for table in Base.metadata.sorted_tables:
             if rows.get(table.name):
                 connection.execute(table.insert(), rows[table.name])
