@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -16,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, FixedClock, SystemClock
 from bot.demo import seed
+from bot.demo.loopback import LoopbackServer
 from bot.demo.render import blocks_to_lines, mrkdwn
 from bot.platforms.slack.app import Services, build_app, build_client
 from bot.platforms.slack.simulator import SlackSimulator, find_button
@@ -100,14 +100,8 @@ class Demo:
         self.services = Services(self.runtime, build_client(self.runtime))
         # Listeners finish before the request is answered, so each step's transcript is whole.
         app = build_app(self.services, process_before_response=True)
-        from waitress.server import create_server
-
-        self.server = create_server(
-            wsgi_app(self.runtime, app), host="127.0.0.1", port=0, threads=4
-        )
-        self._serving = threading.Thread(target=self.server.run, daemon=True)
-        self._serving.start()
-        url = f"http://127.0.0.1:{self.server.effective_port}/slack/events"
+        self.server = LoopbackServer(wsgi_app(self.runtime, app))
+        url = f"{self.server.base_url}/slack/events"
         self.sim = SlackSimulator(url, secret, self.slack)
         seed.seed(self.runtime, self.now, self.folder)
         run_due_jobs(self.services, self.now)
@@ -126,15 +120,7 @@ class Demo:
         return self.time.now()
 
     def close(self) -> None:
-        from waitress import wasyncore
-
-        # Let a request still being answered finish while its socket is open: closed under
-        # it, waitress would log the failed write as a traceback.
-        self.server.task_dispatcher.shutdown(timeout=10)
-        # Closed from the server's own loop: closed from here, its sockets would go while that
-        # loop still polls them, and it would die with "Bad file descriptor".
-        self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map))
-        self._serving.join(timeout=10)
+        self.server.close()
         self.slack.stop()
         self.runtime.engine.dispose()
 

@@ -6,7 +6,6 @@ its Adaptive Cards are drawn here as terminal text."""
 from __future__ import annotations
 
 import re
-import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -16,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, FixedClock, SystemClock
 from bot.demo import seed
+from bot.demo.loopback import LoopbackServer
 from bot.demo.session import DemoError
 from bot.platforms.teams.activities import TeamsBot
 from bot.platforms.teams.delivery import TeamsPlatform
@@ -132,13 +132,8 @@ class TeamsDemo:
             lambda: self.services.delivery.run(self.runtime.now()),
             synchronous=True,
         )
-        from waitress.server import create_server
-
-        self.server = create_server(
-            wsgi_app(self.runtime, None, teams=bot), host="127.0.0.1", port=0, threads=4
-        )
-        threading.Thread(target=self.server.run, daemon=True).start()
-        url = f"http://127.0.0.1:{self.server.effective_port}/api/messages"
+        self.server = LoopbackServer(wsgi_app(self.runtime, None, teams=bot))
+        url = f"{self.server.base_url}/api/messages"
         self.sim = TeamsSimulator(url, self.standin, self.runtime.now)
         for person in seed.PEOPLE:  # the app installed for everyone, by an app setup policy
             self._check(self.sim.install(person.email).status)
