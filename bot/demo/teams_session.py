@@ -113,7 +113,10 @@ class TeamsDemo:
             **self.standin.settings(),
             **({"SIGNOFF_GOVERNANCE": str(self.governance)} if self.governance else {}),
         )
-        upgrade(make_engine(settings.database_url))
+        migrating = make_engine(settings.database_url)
+        upgrade(migrating)
+        # Its connection closed now, not whenever the collector reaches it on whatever thread.
+        migrating.dispose()
         if isinstance(self.clock, FixedClock):
             start = self.clock.now()
         else:
