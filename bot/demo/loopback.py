@@ -35,7 +35,7 @@ class LoopbackServer:
         # thread failed once with that pipe already gone. Polled in short turns here, the server
         # is closed by the thread that polls it, and by nothing else.
         server_map = self._server._map
-        while not self._stopping.is_set():
+        while server_map and not self._stopping.is_set():  # empty if it closed itself
             wasyncore.loop(timeout=_TURN_SECONDS, map=server_map, count=1)
         wasyncore.close_all(server_map)
 
